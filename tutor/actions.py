@@ -1,0 +1,194 @@
+"""Changes the tutor side makes: index builds (persist first, then enqueue on commit)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from chapters.models import Book, Section
+from textbook.queue import enqueue
+from tutor.models import Answer, Conversation, IndexBuild, Question
+from tutor.types import AnswerResult
+
+
+@transaction.atomic
+def do_request_index_build(book: Book, trigger: str = "manual") -> IndexBuild:
+    """Queue a rebuild of `book`'s index; a build still waiting in the queue absorbs new requests."""
+    waiting = IndexBuild.objects.select_for_update().filter(book=book, status=IndexBuild.Status.QUEUED).first()
+    if waiting is not None:
+        return waiting
+    build = IndexBuild.objects.create(book=book, trigger=trigger)
+    from tutor.tasks import build_index
+
+    transaction.on_commit(lambda: enqueue(build_index, build.pk))
+    return build
+
+
+def do_start_build(build: IndexBuild) -> None:
+    IndexBuild.objects.filter(pk=build.pk).update(status=IndexBuild.Status.RUNNING, started_at=timezone.now())
+
+
+def do_record_progress(build: IndexBuild, done: int, total: int) -> None:
+    IndexBuild.objects.filter(pk=build.pk).update(done=done, embedded=total)
+
+
+def do_finish_build(build: IndexBuild, *, version: str, total: int, embedded: int) -> None:
+    status = IndexBuild.Status.DONE if version else IndexBuild.Status.UNCHANGED
+    IndexBuild.objects.filter(pk=build.pk).update(
+        status=status, version=version, total=total, embedded=embedded, done=embedded, finished_at=timezone.now()
+    )
+
+
+def do_fail_build(build: IndexBuild, error: str) -> None:
+    IndexBuild.objects.filter(pk=build.pk).update(
+        status=IndexBuild.Status.FAILED, error=error[:2000], finished_at=timezone.now()
+    )
+
+
+def on_section_published(sender: Any, section: Any, revision: Any, **kwargs: Any) -> None:
+    if settings.INDEX_ON_PUBLISH:
+        do_request_index_build(section.book, trigger="publish")
+
+
+# --- Questions and answers ------------------------------------------------------------------
+
+
+class AskError(ValueError):
+    """A question we refuse, with a message fit to show the student."""
+
+
+class RateLimited(AskError):
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def check_ask(user: Any, book: Book, text: str) -> str:
+    """The cleaned question text; raises AskError saying what is wrong (and when to retry)."""
+    if not (user.is_authenticated and user.has_perm("accounts.ask_tutor")):
+        raise AskError("Log in with a student account to ask the tutor.")
+    text = " ".join(text.split())
+    if not text:
+        raise AskError("Type a question first.")
+    if len(text) > settings.TUTOR_MAX_QUESTION_CHARS:
+        raise AskError(
+            f"Questions can be at most {settings.TUTOR_MAX_QUESTION_CHARS} characters (yours has {len(text)})."
+        )
+    window = timezone.now() - timedelta(minutes=1)
+    recent = list(
+        Question.objects.filter(conversation__user=user, created_at__gte=window)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
+    if len(recent) >= settings.TUTOR_QUESTIONS_PER_MINUTE:
+        wait = max(1, int((recent[0] + timedelta(minutes=1) - timezone.now()).total_seconds()) + 1)
+        raise RateLimited(f"You have asked {len(recent)} questions in the last minute. Try again in {wait} s.", wait)
+    return text
+
+
+@transaction.atomic
+def do_ask(
+    user: Any, book: Book, text: str, *, section: Section | None = None, conversation: Conversation | None = None
+) -> Answer:
+    """Store the question and a queued answer, then send it to a GPU worker once committed."""
+    text = check_ask(user, book, text)
+    if conversation is None or conversation.user_id != user.pk or conversation.book_id != book.pk:
+        conversation = Conversation.objects.create(
+            user=user, book=book, title=text[:117] + ("…" if len(text) > 117 else "")
+        )
+    question = Question.objects.create(conversation=conversation, text=text, section=section)
+    answer = Answer.objects.create(question=question)
+    Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
+    from tutor.tasks import answer as answer_task
+
+    transaction.on_commit(lambda: enqueue(answer_task, answer.pk))
+    return answer
+
+
+def do_ask_from(user: Any, data: Mapping[str, Any]) -> Answer:
+    """do_ask for what a page form, a websocket message or an API body sent: book slug, question,
+    and optionally the section being read and the conversation to continue (ids; bad ones are ignored)."""
+    slug = str(data.get("book", ""))
+    book = Book.objects.filter(slug=slug).first()
+    if book is None:
+        raise AskError(f"No book {slug!r}. Open a book before asking the tutor.")
+    section = Section.objects.filter(book=book, pk=int_or_none(data.get("section"))).first()
+    conversation = Conversation.objects.filter(user=user, pk=int_or_none(data.get("conversation"))).first()
+    return do_ask(user, book, str(data.get("question", "")), section=section, conversation=conversation)
+
+
+def int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def do_start_answer(answer: Answer) -> None:
+    Answer.objects.filter(pk=answer.pk).update(
+        status=Answer.Status.GENERATING, started_at=timezone.now(), attempts=F("attempts") + 1, text="", error=""
+    )
+
+
+def do_stream_text(answer: Answer, text: str, *, first: bool) -> None:
+    """Persist the provisional text so far (a reconnecting browser replays it)."""
+    fields: dict[str, Any] = {"text": text}
+    if first:
+        fields["first_token_at"] = timezone.now()
+    Answer.objects.filter(pk=answer.pk).update(**fields)
+
+
+def do_finish_answer(answer: Answer, result: AnswerResult, *, index_version: str) -> Answer:
+    Answer.objects.filter(pk=answer.pk).update(
+        status=Answer.Status.DONE,
+        text=result.text,
+        raw_text=result.raw_text,
+        citations=[asdict(c) for c in result.citations],
+        passages=[asdict(p) for p in result.passages],
+        decision=result.decision,
+        confidence=result.confidence,
+        model_name=result.generation.model,
+        index_version=index_version,
+        tokens=len(result.generation.token_ids),
+        finished_at=timezone.now(),
+    )
+    answer.refresh_from_db()
+    return answer
+
+
+def do_fail_answer(answer: Answer, error: str) -> None:
+    Answer.objects.filter(pk=answer.pk).exclude(status=Answer.Status.DONE).update(
+        status=Answer.Status.FAILED, error=error[:2000], finished_at=timezone.now()
+    )
+
+
+def do_reap_stale_answers(older_than: timedelta = timedelta(minutes=10)) -> int:
+    """Answers stuck `generating` (their worker died) or `queued` too long become `failed`."""
+    cutoff = timezone.now() - older_than
+    stuck = Answer.objects.filter(
+        Q(status=Answer.Status.GENERATING, started_at__lt=cutoff)
+        | Q(status=Answer.Status.QUEUED, created_at__lt=cutoff)
+    )
+    return stuck.update(
+        status=Answer.Status.FAILED, error="The tutor stopped before finishing.", finished_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def do_retry(answer: Answer) -> Answer:
+    """Ask a failed question again (a new answer to the same question text)."""
+    if answer.status != Answer.Status.FAILED:
+        raise AskError("Only a failed answer can be retried.")
+    Answer.objects.filter(pk=answer.pk).update(status=Answer.Status.QUEUED, text="", error="", finished_at=None)
+    from tutor.tasks import answer as answer_task
+
+    transaction.on_commit(lambda: enqueue(answer_task, answer.pk))
+    answer.refresh_from_db()
+    return answer

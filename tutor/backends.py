@@ -1,0 +1,40 @@
+"""Models and indexes, loaded once per worker process from settings (never in a web process).
+
+In the embedded default the worker threads live in the web process, so that process loads them;
+in production only Celery workers and management commands call these.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+
+from tutor.retrieval import IndexCache, SentenceEmbedder, set_search_threads
+
+if TYPE_CHECKING:
+    from tutor.generation import Generator
+
+
+@lru_cache(maxsize=1)
+def embedder() -> SentenceEmbedder:
+    return SentenceEmbedder(settings.EMBEDDER_MODEL)
+
+
+@lru_cache(maxsize=1)
+def indexes() -> IndexCache:
+    set_search_threads(1)  # this process answers one query at a time
+    return IndexCache(settings.INDEX_DIR)
+
+
+@lru_cache(maxsize=1)
+def generator() -> Generator:
+    from tutor.generation import Generator
+
+    return Generator(
+        settings.GENERATOR_MODEL,
+        device=settings.GENERATOR_DEVICE,
+        dtype=settings.GENERATOR_DTYPE,
+        threads=settings.GENERATOR_THREADS or None,
+    )

@@ -1,0 +1,41 @@
+"""Events of one answer, sent to its channel group (`answer-<id>`) as they happen."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from tutor import actions
+from tutor.models import Answer
+
+BATCH_SECONDS = 0.05
+
+
+def send(answer: Answer, kind: str, **payload: Any) -> None:
+    """kind: token | done | failed (consumers turn them into HTML for the browser)."""
+    async_to_sync(get_channel_layer().group_send)(
+        answer.group, {"type": f"answer.{kind}", "answer": answer.pk, **payload}
+    )
+
+
+class TokenStream:
+    """Collects streamed text; every ~50 ms persists it and sends one `token` event with all of it."""
+
+    def __init__(self, answer: Answer) -> None:
+        self.answer, self.text, self.sent_len, self.last = answer, "", 0, 0.0
+
+    def push(self, delta: str) -> None:
+        self.text += delta
+        now = time.monotonic()
+        if now - self.last >= BATCH_SECONDS:
+            self.flush(now)
+
+    def flush(self, now: float | None = None) -> None:
+        if len(self.text) == self.sent_len:
+            return
+        actions.do_stream_text(self.answer, self.text, first=self.sent_len == 0)
+        send(self.answer, "token", text=self.text, delta=self.text[self.sent_len :])
+        self.sent_len, self.last = len(self.text), now or time.monotonic()

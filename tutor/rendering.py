@@ -1,0 +1,45 @@
+"""An answer as the student sees it: untrusted model text → sanitised HTML with citation links."""
+
+from __future__ import annotations
+
+import re
+
+from django.utils.safestring import SafeString, mark_safe
+
+from chapters.markdown import render_markdown
+from chapters.models import Section
+from tutor.models import Answer
+
+# A citation marker outside math: [n], not glued to a word or to another bracket (x[n], h[2]).
+_MARKER = re.compile(r"(?<![\w\])])\[(\d{1,2})\]")
+_MATH = re.compile(r"(\$\$.+?\$\$|\$[^$\n]+\$|`[^`\n]+`)", re.DOTALL)
+
+
+def link_citations(text: str, anchors: dict[int, str]) -> str:
+    """Turn verified markers [n] into Markdown links to the cited section; math and code untouched."""
+    parts = _MATH.split(text)
+    for i in range(0, len(parts), 2):  # even parts are outside math/code
+        parts[i] = _MARKER.sub(
+            lambda m: f"[\\[{m.group(1)}\\]]({anchors[int(m.group(1))]})" if int(m.group(1)) in anchors else m.group(0),
+            parts[i],
+        )
+    return "".join(parts)
+
+
+def answer_html(answer: Answer) -> SafeString:
+    """Sanitised HTML of the answer text; once done, each kept [n] links to its section."""
+    text = answer.text
+    if answer.status == Answer.Status.DONE and answer.citations:
+        text = link_citations(text, {number: url for number, _, url in citation_links(answer)})
+    return mark_safe(render_markdown(text).html)  # noqa: S308 - render_markdown sanitises (nh3 allow-list)
+
+
+def citation_links(answer: Answer) -> list[tuple[int, str, str]]:
+    """(number, section title, URL of the section at its anchor) for each verified citation."""
+    ids = [c["section_id"] for c in answer.citations]
+    sections = Section.objects.select_related("book", "chapter").in_bulk(ids)
+    return [
+        (c["number"], c["section_title"], f"{sections[c['section_id']].get_absolute_url()}#{c['anchor']}")
+        for c in answer.citations
+        if c["section_id"] in sections
+    ]

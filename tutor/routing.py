@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from tutor.consumers import TutorConsumer
+
+websocket_urlpatterns = [path("ws/tutor/", TutorConsumer.as_asgi())]

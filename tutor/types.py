@@ -1,0 +1,90 @@
+"""The typed contract between the web side and the model side of the tutor. Pure: the standard library only.
+
+The worker fills these dataclasses (``tutor.pipeline``) and the Django side stores and renders them; neither
+side needs the other's imports. ``Generation`` is named only for type checking, so importing this module never
+imports torch: the web process can use ``AnswerResult`` without the model stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from tutor.generation import Generation
+
+__all__ = ["DECISIONS", "AnswerResult", "Citation", "Passage", "TextGenerator", "Turn"]
+
+# What the tutor does with an answer: show it, show it with a warning (and queue it for review), replace it
+# by the abstention message, or show it as it is because no confidence model has scored it yet.
+DECISIONS = ("answer", "flag", "abstain", "unscored")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One retrieved chunk as shown to the model, numbered as the model cites it."""
+
+    number: int  # 1-based, as shown to the model: [1] … [k]
+    chunk_id: str  # Chunk.id, "<section_id>-<ordinal>"
+    section_id: int
+    section_title: str
+    chapter_title: str
+    anchor: str  # the section's anchor: the web side links citations here
+    text: str  # the chunk's Markdown, as the book has it (neutralised only when put into a prompt)
+    score: float  # the retrieval score of the hit (see tutor.retrieval.Hit.score)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier message of the conversation."""
+
+    role: Literal["student", "tutor"]
+    text: str
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A passage the answer cites, with what the web side needs to link to its section."""
+
+    number: int
+    section_id: int
+    section_title: str
+    anchor: str
+
+
+@dataclass
+class AnswerResult:
+    """Everything one question produced, for the web side to store, show and review."""
+
+    text: str  # the answer with only VERIFIED citation markers
+    raw_text: str  # exactly what the model produced
+    citations: list[Citation]  # distinct, in order of first appearance
+    passages: list[Passage]
+    generation: Generation
+    decision: str  # one of DECISIONS
+    confidence: float | None  # P(correct) from the confidence model; None when unscored
+    retrieval_seconds: float
+    removed_markers: list[str]  # markers that referred to no passage (for logging/review)
+
+
+class TextGenerator(Protocol):
+    """What the pipeline needs of a generator: ``tutor.generation.Generator`` and test fakes both fit."""
+
+    name: str
+    hidden_size: int
+
+    def generate(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        max_new_tokens: int = 256,
+        temperature: float = 0.0,
+        top_p: float = 1.0,
+        seed: int | None = None,
+        on_text: Callable[[str], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        repetition_penalty: float = 1.0,
+    ) -> Generation:
+        """Chat ``messages`` → the generated text with per-token log-probs, entropies and hidden states."""
+        ...

@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from uq import views
+
+app_name = "uq"
+urlpatterns = [
+    path("review/", views.review, name="review"),
+]
