@@ -11,15 +11,15 @@ from django.http import HttpRequest, HttpResponse
 View = Callable[..., HttpResponse]
 
 
-def perm_required(perm: str) -> Callable[[View], View]:
-    """Anonymous visitors go to the login page; signed-in users without `perm` get a 403."""
+def perm_required(*perms: str) -> Callable[[View], View]:
+    """Anonymous visitors go to the login page; signed-in users with none of `perms` get a 403."""
 
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
-            if not request.user.has_perm(perm):
+            if not any(request.user.has_perm(perm) for perm in perms):
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 

@@ -189,6 +189,8 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "textbook.tasks.ping_gpu": {"queue": "gpu"},
     "tutor.tasks.answer": {"queue": "gpu"},
+    "uq.tasks.train": {"queue": "gpu"},
+    "uq.tasks.refit_head": {"queue": "gpu"},
 }  # tutor.tasks.build_index and .semantic_search run on `default` (embedder only, no LLM)
 CELERY_TASK_ACKS_LATE = True  # a task whose worker dies is redelivered, not lost
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -207,13 +209,22 @@ INDEX_ON_PUBLISH = env_bool("INDEX_ON_PUBLISH", True)  # rebuild a book's index 
 TASK_WAIT_SECONDS = env_int("TASK_WAIT_SECONDS", 15, minimum=1)  # how long a page waits for a worker's answer
 GENERATOR_MODEL = env_str("GENERATOR_MODEL") or str(VAR_DIR / "models" / "smollm2-135m-instruct")
 GENERATOR_DEVICE = env_choice("GENERATOR_DEVICE", "cpu", ("cpu", "cuda", "auto"))
-GENERATOR_DTYPE = env_choice("GENERATOR_DTYPE", "bfloat16", ("bfloat16", "float16", "float32", "auto"))
-GENERATOR_MAX_NEW_TOKENS = env_int("GENERATOR_MAX_NEW_TOKENS", 256, minimum=1)
+# auto: float32 on the CPU (faster for the tutor's long prompts), bfloat16 on a GPU that has it.
+GENERATOR_DTYPE = env_choice("GENERATOR_DTYPE", "auto", ("bfloat16", "float16", "float32", "auto"))
+# The confidence head is trained on answers of this length (uq.Head.provenance records it); SmolLM2-135M
+# tends to repeat itself past ~100 tokens.
+GENERATOR_MAX_NEW_TOKENS = env_int("GENERATOR_MAX_NEW_TOKENS", 128, minimum=1)
 # Torch threads for generation (0: torch's default). On a CPU shared with other work, 1 is faster.
 GENERATOR_THREADS = env_int("GENERATOR_THREADS", 0, minimum=0)
+# Confidence: among answers shown without a flag, at most UQ_TARGET_RISK are wrong (with probability
+# 1 − UQ_DELTA over the calibration draw); at most UQ_BETA of correct answers are withheld (in expectation).
+UQ_TARGET_RISK = env_float("UQ_TARGET_RISK", 0.10, low=0.001, high=0.999)
+UQ_BETA = env_float("UQ_BETA", 0.05, low=0.001, high=0.999)
+UQ_DELTA = env_float("UQ_DELTA", 0.10, low=0.001, high=0.999)
+UQ_ONLINE_STEP = env_float("UQ_ONLINE_STEP", 0.01, low=0.0, high=1.0)  # γ of the threshold's online update
+UQ_MIN_NEW_LABELS = env_int("UQ_MIN_NEW_LABELS", 20, minimum=1)  # verdicts before the head is refitted
 TUTOR_MAX_QUESTION_CHARS = env_int("TUTOR_MAX_QUESTION_CHARS", 2000, minimum=1)
 TUTOR_QUESTIONS_PER_MINUTE = env_int("TUTOR_QUESTIONS_PER_MINUTE", 6, minimum=1)
-UQ_TARGET_RISK = env_float("UQ_TARGET_RISK", 0.10, low=0.0, high=1.0)
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -16,7 +16,7 @@ from accounts.actions import user_for_token
 from chapters.models import Book, Section
 from tutor import actions
 from tutor.models import Answer
-from tutor.rendering import citation_links
+from tutor.rendering import citation_links, confidence_words, relevant_sections
 
 MAX_WAIT_SECONDS = 60
 View = Callable[..., Awaitable[JsonResponse]]
@@ -42,6 +42,9 @@ def token_required(view: View) -> View:
     return wrapped
 
 
+ABSTAINED = "I'm not sure: I could not answer this reliably from the book. See relevant_sections."
+
+
 def answer_json(answer: Answer) -> dict[str, Any]:
     finished = answer.status == Answer.Status.DONE
     return {
@@ -50,12 +53,19 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "question": answer.question.text,
         "book": answer.question.conversation.book.slug,
         "conversation": answer.question.conversation_id,
-        "answer": answer.text,
+        # An abstained answer is withheld: the asker gets the abstention and the sections, never the text.
+        "answer": ABSTAINED if answer.withheld else answer.text,
+        "withheld": answer.withheld,
         "citations": [{"number": n, "section": title, "url": url} for n, title, url in citation_links(answer)]
-        if finished
+        if finished and not answer.withheld
+        else [],
+        "relevant_sections": [{"section": title, "url": url} for title, url in relevant_sections(answer)]
+        if finished and answer.withheld
         else [],
         "decision": answer.decision or None,
         "confidence": answer.confidence,
+        "confidence_words": confidence_words(answer) if finished else None,
+        "reason": answer.reason or None,
         "timings": answer.timings(),
         "model": answer.model_name or None,
         "index_version": answer.index_version or None,

@@ -100,6 +100,10 @@ class TutorConsumer(AsyncJsonWebsocketConsumer):
         html = render_to_string("tutor/fragments.html#provisional", {"answer_id": event["answer"], "body": body})
         await self.send(text_data=html)
 
+    async def answer_scored(self, event: dict[str, Any]) -> None:
+        """The confidence model's decision: the provisional text becomes the shown, flagged or withheld answer."""
+        await self.send(text_data=await self.fragment(event["answer"], "answer"))
+
     async def answer_done(self, event: dict[str, Any]) -> None:
         await self.send(text_data=await self.fragment(event["answer"], "answer"))
 

@@ -15,7 +15,7 @@ BATCH_SECONDS = 0.05
 
 
 def send(answer: Answer, kind: str, **payload: Any) -> None:
-    """kind: token | done | failed (consumers turn them into HTML for the browser)."""
+    """kind: token | scored | done | failed (consumers turn them into HTML for the browser)."""
     async_to_sync(get_channel_layer().group_send)(
         answer.group, {"type": f"answer.{kind}", "answer": answer.pk, **payload}
     )

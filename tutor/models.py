@@ -94,6 +94,10 @@ class Answer(models.Model):
     passages = models.JSONField(default=list, blank=True)  # what the model was shown
     decision = models.CharField(max_length=12, blank=True)  # answer | flag | abstain | unscored
     confidence = models.FloatField(null=True, blank=True)
+    reason = models.CharField(max_length=300, blank=True)  # why the confidence model flagged or abstained
+    epistemic = models.FloatField(null=True, blank=True)
+    head_version = models.CharField(max_length=40, blank=True)  # the uq.Head that scored it
+    features = models.BinaryField(null=True, blank=True, editable=False)  # what it scored, for later labels
     error = models.TextField(blank=True)
     model_name = models.CharField(max_length=120, blank=True)
     index_version = models.CharField(max_length=80, blank=True)
@@ -111,6 +115,11 @@ class Answer(models.Model):
     def group(self) -> str:
         """The channel group its events go to."""
         return f"answer-{self.pk}"
+
+    @property
+    def withheld(self) -> bool:
+        """The confidence model abstained: the student sees the abstention message, never the text."""
+        return self.decision == "abstain"
 
     @property
     def finished(self) -> bool:

@@ -14,12 +14,12 @@ import numpy as np
 from tutor.generation import Generation
 from tutor.prompting import NOT_COVERED, build_messages, passages_from_hits, verify_citations
 from tutor.retrieval import Hit
-from tutor.types import DECISIONS, AnswerResult, TextGenerator, Turn
+from tutor.types import DECISIONS, AnswerResult, BatchGenerator, Passage, Score, TextGenerator, Turn
 
-__all__ = ["NO_PASSAGES", "Retrieve", "Scorer", "answer_question"]
+__all__ = ["NO_PASSAGES", "Retrieve", "Scorer", "answer_batch", "answer_question"]
 
 Retrieve = Callable[[str, int | None], list[Hit]]  # (question, section id being read or None) -> hits, best first
-Scorer = Callable[[AnswerResult], tuple[float, str] | None]  # (confidence, decision), or None: no model yet
+Scorer = Callable[[AnswerResult], Score | None]  # None: no confidence model for this generator yet
 
 NO_PASSAGES = "no_passages"  # Generation.stopped when retrieval found nothing and the model was not run
 
@@ -45,8 +45,8 @@ def answer_question(
     ``retrieve(question, section_id)`` is timed (``retrieval_seconds``); its best ``k`` distinct hits become
     the numbered passages. The model's text streams through ``on_text`` as it is generated, and
     ``should_stop`` is polled by the generator to cancel. The answer keeps only the citation markers that name
-    a passage. ``scorer`` then gives (confidence, decision); without one (or when it returns None) the
-    decision is "unscored" and the confidence None. The answer text is never replaced here: for "abstain"
+    a passage. ``scorer`` then gives a ``Score`` (confidence, decision, reason...); without one (or when it returns
+    None) the decision is "unscored" and the confidence None. The answer text is never replaced here: for "abstain"
     the web side shows ``prompting.abstention_text(result.passages)``.
 
     When retrieval finds nothing the model is not called: the text is ``NOT_COVERED``, the decision
@@ -61,17 +61,7 @@ def answer_question(
     retrieval_seconds = time.perf_counter() - started
     passages = passages_from_hits(hits, k=k)
     if not passages:
-        return AnswerResult(
-            text=NOT_COVERED,
-            raw_text="",
-            citations=[],
-            passages=[],
-            generation=_no_generation(generator),
-            decision="abstain",
-            confidence=None,
-            retrieval_seconds=retrieval_seconds,
-            removed_markers=[],
-        )
+        return _not_covered(generator, retrieval_seconds)
     messages = build_messages(question, passages, history, reading=reading)
     generation = generator.generate(
         messages,
@@ -81,8 +71,64 @@ def answer_question(
         on_text=on_text,
         should_stop=should_stop,
     )
+    result = _result(generation, passages, retrieval_seconds)
+    score = scorer(result) if scorer is not None else None
+    if score is not None:
+        if score.decision not in DECISIONS or score.decision == "unscored":
+            raise ValueError(f"The scorer decided {score.decision!r}; expected answer, flag or abstain")
+        result.confidence = float(score.confidence)
+        result.decision = score.decision
+        result.score = score
+    return result
+
+
+def answer_batch(
+    questions: Sequence[str],
+    *,
+    retrieve: Retrieve,
+    generator: BatchGenerator,
+    k: int = 4,
+    max_new_tokens: int = 256,
+    temperature: float = 0.0,
+    seed: int | None = None,
+    samples: int = 0,
+    sample_temperature: float = 1.0,
+) -> list[list[AnswerResult]]:
+    """``answer_question`` for many questions at once, unscored and unstreamed, asked with no section and no
+    history: the confidence model's training data. Retrieval and prompts are the same as one question's;
+    the generator decodes the batch together (``Generator.generate_batch``).
+
+    Each question gets a list: the answer decoded with ``temperature``, then ``samples`` answers sampled at
+    ``sample_temperature`` from the same prompt. Questions retrieval finds nothing for get the "not covered"
+    result of ``answer_question`` (once, without calling the model)."""
+    prepared = []
+    for question in questions:
+        started = time.perf_counter()
+        passages = passages_from_hits(retrieve(question, None), k=k)
+        prepared.append((passages, time.perf_counter() - started))
+    asked = [(i, build_messages(q, prepared[i][0], ())) for i, q in enumerate(questions) if prepared[i][0]]
+    generations = generator.generate_batch(
+        [messages for _, messages in asked],
+        max_new_tokens=max_new_tokens,
+        temperature=temperature,
+        seed=seed,
+        samples=samples,
+        sample_temperature=sample_temperature,
+    )
+    copies = 1 + samples
+    by_index = {i: generations[n * copies : (n + 1) * copies] for n, (i, _) in enumerate(asked)}
+    results = []
+    for i, (passages, seconds) in enumerate(prepared):
+        if i not in by_index:
+            results.append([_not_covered(generator, seconds)])
+        else:
+            results.append([_result(generation, passages, seconds) for generation in by_index[i]])
+    return results
+
+
+def _result(generation: Generation, passages: list[Passage], retrieval_seconds: float) -> AnswerResult:
     text, citations, removed = verify_citations(generation.text, passages)
-    result = AnswerResult(
+    return AnswerResult(
         text=text,
         raw_text=generation.text,
         citations=citations,
@@ -93,22 +139,29 @@ def answer_question(
         retrieval_seconds=retrieval_seconds,
         removed_markers=removed,
     )
-    scored = scorer(result) if scorer is not None else None
-    if scored is not None:
-        confidence, decision = scored
-        if decision not in DECISIONS or decision == "unscored":
-            raise ValueError(f"The scorer decided {decision!r}; expected answer, flag or abstain")
-        result.confidence = float(confidence)
-        result.decision = decision
-    return result
 
 
-def _no_generation(generator: TextGenerator) -> Generation:
+def _not_covered(generator: TextGenerator | BatchGenerator, retrieval_seconds: float) -> AnswerResult:
+    return AnswerResult(
+        text=NOT_COVERED,
+        raw_text="",
+        citations=[],
+        passages=[],
+        generation=_no_generation(generator),
+        decision="abstain",
+        confidence=None,
+        retrieval_seconds=retrieval_seconds,
+        removed_markers=[],
+    )
+
+
+def _no_generation(generator: TextGenerator | BatchGenerator) -> Generation:
     return Generation(
         text="",
         token_ids=[],
         logprobs=np.zeros(0, dtype=np.float32),
         entropies=np.zeros(0, dtype=np.float32),
+        certainties=np.zeros(0, dtype=np.float32),
         hidden=np.zeros((0, generator.hidden_size), dtype=np.float32),
         prompt_tokens=0,
         time_to_first_token=0.0,

@@ -27,7 +27,10 @@ def link_citations(text: str, anchors: dict[int, str]) -> str:
 
 
 def answer_html(answer: Answer) -> SafeString:
-    """Sanitised HTML of the answer text; once done, each kept [n] links to its section."""
+    """Sanitised HTML of the answer text; once done, each kept [n] links to its section. A withheld answer
+    (the confidence model abstained) renders as nothing: its text is for reviewers, not students."""
+    if answer.withheld:
+        return mark_safe("")
     text = answer.text
     if answer.status == Answer.Status.DONE and answer.citations:
         text = link_citations(text, {number: url for number, _, url in citation_links(answer)})
@@ -43,3 +46,28 @@ def citation_links(answer: Answer) -> list[tuple[int, str, str]]:
         for c in answer.citations
         if c["section_id"] in sections
     ]
+
+
+def relevant_sections(answer: Answer) -> list[tuple[str, str]]:
+    """(section title, URL at the passage's anchor) of the passages the tutor was shown, distinct sections,
+    best first: what a student gets instead of an answer the tutor abstained from."""
+    ids = list(dict.fromkeys(p["section_id"] for p in answer.passages))
+    sections = Section.objects.select_related("book", "chapter").in_bulk(ids)
+    links: dict[int, tuple[str, str]] = {}
+    for passage in answer.passages:
+        section = sections.get(passage["section_id"])
+        if section is not None and section.pk not in links:
+            links[section.pk] = (passage["section_title"], f"{section.get_absolute_url()}#{passage['anchor']}")
+    return list(links.values())
+
+
+CONFIDENCE_WORDS = {
+    "answer": "likely correct",
+    "flag": "unsure — check the cited sections",
+    "abstain": "not answered",
+    "unscored": "not yet checked by the confidence model",
+}
+
+
+def confidence_words(answer: Answer) -> str:
+    return CONFIDENCE_WORDS.get(answer.decision, "")

@@ -258,6 +258,7 @@ class BookIndex:
     vectors: FloatArray  # float32 [n, d], L2-normalised
     _faiss: faiss.Index | None = field(default=None, repr=False)
     _bm25: Any = field(default=None, repr=False)
+    _rows: dict[str, int] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.vectors.shape != (len(self.chunks), self.dimension):
@@ -281,6 +282,13 @@ class BookIndex:
         if self._faiss is None:  # pragma: no cover - __post_init__ always sets it
             raise RuntimeError("BookIndex has no faiss index")
         return self._faiss
+
+    def vectors_of(self, chunk_ids: Sequence[str]) -> FloatArray:
+        """float32 [len(chunk_ids), d]: the stored embeddings of these chunks (KeyError for an unknown id)."""
+        if self._rows is None:
+            self._rows = {chunk.id: row for row, chunk in enumerate(self.chunks)}
+        rows = [self._rows[chunk_id] for chunk_id in chunk_ids]
+        return np.ascontiguousarray(self.vectors[rows], dtype=np.float32).reshape(len(rows), self.dimension)
 
     def _query(self, query_vector: npt.ArrayLike) -> FloatArray:
         q = np.asarray(query_vector, dtype=np.float32).reshape(-1)

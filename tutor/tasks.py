@@ -53,6 +53,7 @@ def answer(answer_id: int) -> str:
     """Answer one student question (queue `gpu`): retrieve, generate while streaming, verify, record."""
     from tutor import events, pipeline
     from tutor.models import Answer
+    from uq import scoring
 
     actions.do_reap_stale_answers()  # answers whose worker died before this one started
     record = Answer.objects.select_related("question__conversation__book", "question__section").get(pk=answer_id)
@@ -75,10 +76,12 @@ def answer(answer_id: int) -> str:
             vector = embedder.encode([text])[0]
             return index.search(vector, text, k=8, boost_sections=[reading] if reading else ())
 
+        generator = backends.generator()
         result = pipeline.answer_question(
             question.text,
             retrieve=retrieve,
-            generator=backends.generator(),
+            generator=generator,
+            scorer=scoring.scorer_for(question.text, generator.name, embedder, index),
             history=history_of(question),
             section_id=section_id,
             reading=question.section.title if question.section else None,
@@ -91,6 +94,8 @@ def answer(answer_id: int) -> str:
         events.send(record, "failed", error="The tutor could not answer this question.")
         raise
     record = actions.do_finish_answer(record, result, index_version=index.version)
+    if result.score is not None:
+        events.send(record, "scored", decision=record.decision, confidence=record.confidence)
     events.send(record, "done")
     return record.status
 
@@ -104,5 +109,7 @@ def history_of(question: Any) -> list[Any]:
     for item in earlier:
         turns.append(Turn("student", item.text))
         if getattr(item, "answer", None) is not None and item.answer.status == "done":
-            turns.append(Turn("tutor", item.answer.text))
+            # A withheld answer stays withheld: the model is reminded only that it did not answer.
+            text = "I was not sure and did not answer." if item.answer.withheld else item.answer.text
+            turns.append(Turn("tutor", text))
     return turns

@@ -7,14 +7,14 @@ imports torch: the web process can use ``AnswerResult`` without the model stack.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, Protocol
 
 if TYPE_CHECKING:
     from tutor.generation import Generation
 
-__all__ = ["DECISIONS", "AnswerResult", "Citation", "Passage", "TextGenerator", "Turn"]
+__all__ = ["DECISIONS", "AnswerResult", "BatchGenerator", "Citation", "Passage", "Score", "TextGenerator", "Turn"]
 
 # What the tutor does with an answer: show it, show it with a warning (and queue it for review), replace it
 # by the abstention message, or show it as it is because no confidence model has scored it yet.
@@ -53,6 +53,19 @@ class Citation:
     anchor: str
 
 
+@dataclass(frozen=True)
+class Score:
+    """The confidence model's judgement of one answer (``uq`` makes it; the tutor stores and shows it)."""
+
+    confidence: float  # P(correct)
+    decision: str  # answer | flag | abstain
+    words: str = ""  # what the student reads: "likely correct", "unsure — check the cited sections", ...
+    reason: str = ""  # one short sentence, lowercase: shown after "Why: "
+    epistemic: float | None = None
+    head: str = ""  # version of the head that scored it
+    features: bytes = b""  # uq.features.Features.to_bytes(): kept so a reviewer's verdict becomes a label
+
+
 @dataclass
 class AnswerResult:
     """Everything one question produced, for the web side to store, show and review."""
@@ -66,6 +79,7 @@ class AnswerResult:
     confidence: float | None  # P(correct) from the confidence model; None when unscored
     retrieval_seconds: float
     removed_markers: list[str]  # markers that referred to no passage (for logging/review)
+    score: Score | None = None  # the confidence model's, when one scored the answer
 
 
 class TextGenerator(Protocol):
@@ -87,4 +101,25 @@ class TextGenerator(Protocol):
         repetition_penalty: float = 1.0,
     ) -> Generation:
         """Chat ``messages`` → the generated text with per-token log-probs, entropies and hidden states."""
+        ...
+
+
+class BatchGenerator(Protocol):
+    """What ``pipeline.answer_batch`` needs: several prompts decoded together, no streaming."""
+
+    name: str
+    hidden_size: int
+
+    def generate_batch(
+        self,
+        batch: Sequence[list[dict[str, str]]],
+        *,
+        max_new_tokens: int = 256,
+        temperature: float = 0.0,
+        top_p: float = 1.0,
+        seed: int | None = None,
+        samples: int = 0,
+        sample_temperature: float = 1.0,
+    ) -> list[Generation]:
+        """``1 + samples`` generations per conversation of ``batch``, in order."""
         ...

@@ -7,4 +7,5 @@ from uq import views
 app_name = "uq"
 urlpatterns = [
     path("review/", views.review, name="review"),
+    path("confidence/", views.confidence, name="confidence"),
 ]

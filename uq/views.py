@@ -2,10 +2,42 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.safestring import mark_safe
 
 from accounts.decorators import perm_required
+from uq import actions, evaluation
+from uq.models import Head
 
 
 @perm_required("accounts.review_answers")
 def review(request: HttpRequest) -> HttpResponse:
     return render(request, "uq/review.html")
+
+
+@perm_required("accounts.review_answers", "accounts.view_analytics")
+def confidence(request: HttpRequest) -> HttpResponse:
+    """The confidence model: the active head, its thresholds and its latest evaluation against the baselines."""
+    generator = actions.generator_name()
+    heads = list(Head.objects.filter(generator=generator).defer("blob")[:20])
+    active = next((h for h in heads if h.active), None)
+    report = (active.metrics or {}).get("evaluation") if active else None
+    columns = evaluation.COLUMNS
+    rows = []
+    if report:
+        for name, row in report["methods"].items():
+            rows.append((name, [evaluation.cell(row.get(key)) for key, _ in columns]))
+    # The SVGs are written by uq.plots from numbers, with every label escaped.
+    svgs = {k: mark_safe(v) for k, v in (report or {}).get("svg", {}).items()}  # noqa: S308
+    return render(
+        request,
+        "uq/confidence.html",
+        {
+            "generator": generator,
+            "heads": heads,
+            "active": active,
+            "report": report,
+            "columns": columns,
+            "rows": rows,
+            "svgs": svgs,
+        },
+    )

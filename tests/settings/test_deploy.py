@@ -47,7 +47,7 @@ def test_debug_off_without_a_secret_key_refuses_to_start(tmp_path: Path) -> None
         ("DEBUG", "maybe", "DEBUG='maybe' is not a boolean"),
         ("TASKS_MODE", "cron", "TASKS_MODE='cron' must be one of: celery, thread, eager"),
         ("DATABASE_CONN_MAX_AGE", "forever", "DATABASE_CONN_MAX_AGE='forever' is not an integer"),
-        ("UQ_TARGET_RISK", "2", "UQ_TARGET_RISK=2.0 must lie in [0.0, 1.0]"),
+        ("UQ_TARGET_RISK", "2", "UQ_TARGET_RISK=2.0 must lie in [0.001, 0.999]"),
     ],
 )
 def test_a_bad_value_stops_start_up_with_its_name(tmp_path: Path, name: str, value: str, message: str) -> None:

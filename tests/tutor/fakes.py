@@ -32,7 +32,7 @@ class FakeGenerator:
         n = len(words)
         return Generation(
             text=self.answer, token_ids=list(range(n)), logprobs=np.full(n, -0.1, np.float32),
-            entropies=np.full(n, 0.5, np.float32), hidden=np.zeros((n, self.hidden_size), np.float32),
+            entropies=np.full(n, 0.5, np.float32), certainties=np.full(n, 2.0, np.float32), hidden=np.zeros((n, self.hidden_size), np.float32),
             prompt_tokens=100, time_to_first_token=0.01, total_time=0.05, tokens_per_second=100.0,
             model=self.name, stopped="eos",
         )  # fmt: skip

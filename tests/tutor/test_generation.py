@@ -227,7 +227,7 @@ def test_greedy_decoding_is_deterministic(generator: Generator, greedy: Generati
 def test_features_have_one_row_per_answer_token(generator: Generator, greedy: Generation) -> None:
     n = len(greedy.token_ids)
     assert n == 16 and greedy.stopped == "length"
-    assert greedy.logprobs.shape == greedy.entropies.shape == (n,)
+    assert greedy.logprobs.shape == greedy.entropies.shape == greedy.certainties.shape == (n,)
     assert greedy.hidden.shape == (n, generator.hidden_size)
     assert greedy.logprobs.dtype == greedy.entropies.dtype == greedy.hidden.dtype == np.float32
 
@@ -236,6 +236,7 @@ def test_logprobs_and_entropies_are_in_range(generator: Generator, greedy: Gener
     assert np.all(greedy.logprobs <= 0)
     assert np.all(greedy.entropies >= 0)
     assert np.all(greedy.entropies <= math.log(generator.vocab_size) + 1e-3)
+    assert np.all(greedy.certainties >= -1e-4)  # a KL divergence
     # A greedy token is the most likely one, and log max p >= -H for any distribution.
     assert np.all(greedy.logprobs >= -greedy.entropies - 1e-4)
 
@@ -256,6 +257,8 @@ def test_streamed_features_match_one_teacher_forced_pass_in_float32(
 
     np.testing.assert_allclose(answer.logprobs, log_p[rows, answer.token_ids], atol=1e-4)
     np.testing.assert_allclose(answer.entropies, -(np.exp(log_p) * log_p).sum(axis=1), atol=1e-4)
+    # KL(uniform ‖ p) = Σ_v (1/V) log((1/V) / p_v) = -mean_v log p_v - log V
+    np.testing.assert_allclose(answer.certainties, -log_p.mean(axis=1) - math.log(log_p.shape[1]), rtol=1e-4)
     np.testing.assert_allclose(answer.hidden, hidden, atol=1e-4)
 
 
@@ -424,3 +427,44 @@ def test_importing_the_module_loads_neither_django_nor_torch() -> None:
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def test_a_batch_decodes_each_row_as_it_would_alone_in_float32(
+    generator_fp32: Generator, greedy_fp32: Generation
+) -> None:
+    short = [{"role": "user", "content": "Say hi."}]
+    alone = generator_fp32.generate(short, max_new_tokens=12)
+    rows = generator_fp32.generate_batch([NYQUIST, short], max_new_tokens=12)
+    for row, single in zip(rows, [greedy_fp32, alone], strict=True):
+        assert row.token_ids == single.token_ids and row.text == single.text and row.stopped == single.stopped
+        np.testing.assert_allclose(row.logprobs, single.logprobs, atol=1e-3)
+        np.testing.assert_allclose(row.entropies, single.entropies, atol=1e-3)
+        np.testing.assert_allclose(row.certainties, single.certainties, rtol=1e-3)
+        np.testing.assert_allclose(row.hidden, single.hidden, atol=1e-2)
+    assert rows[0].prompt_tokens > rows[1].prompt_tokens  # the short one really was left-padded
+
+
+def test_sampled_batches_are_reproducible_from_the_seed_and_differ_between_rows(generator: Generator) -> None:
+    first = generator.generate_batch([POEM] * 3, max_new_tokens=10, temperature=1.0, seed=7)
+    again = generator.generate_batch([POEM] * 3, max_new_tokens=10, temperature=1.0, seed=7)
+    assert [g.token_ids for g in first] == [g.token_ids for g in again]
+    assert len({tuple(g.token_ids) for g in first}) > 1
+
+
+def test_an_empty_batch_is_empty_and_bad_settings_are_refused(generator: Generator) -> None:
+    assert generator.generate_batch([]) == []
+    with pytest.raises(ValueError, match="max_new_tokens"):
+        generator.generate_batch([POEM], max_new_tokens=-1)
+
+
+def test_samples_share_the_prefill_and_the_greedy_row_is_unchanged(generator_fp32: Generator) -> None:
+    short = [{"role": "user", "content": "Say hi."}]
+    plain = generator_fp32.generate_batch([NYQUIST, short], max_new_tokens=8)
+    rows = generator_fp32.generate_batch([NYQUIST, short], max_new_tokens=8, samples=3, sample_temperature=1.5, seed=3)
+    assert len(rows) == 8
+    assert [rows[0].token_ids, rows[4].token_ids] == [plain[0].token_ids, plain[1].token_ids]
+    assert {row.prompt_tokens for row in rows[:4]} == {plain[0].prompt_tokens}
+    assert len({tuple(row.token_ids) for row in rows[1:4]}) > 1  # hot samples differ

@@ -14,7 +14,7 @@ from tutor.generation import Generation
 from tutor.pipeline import NO_PASSAGES, answer_question
 from tutor.prompting import NOT_COVERED, build_messages, passages_from_hits
 from tutor.retrieval import Hit
-from tutor.types import AnswerResult, Citation, Turn
+from tutor.types import AnswerResult, Citation, Score, Turn
 
 ANSWER = "Sample above twice the highest frequency [1]; a 7 kHz tone at 8 kHz folds to 1 kHz [2][9]."
 
@@ -65,6 +65,7 @@ class FakeGenerator:
             token_ids=list(range(tokens)),
             logprobs=np.full(tokens, -0.1, dtype=np.float32),
             entropies=np.full(tokens, 0.5, dtype=np.float32),
+            certainties=np.full(tokens, 2.0, dtype=np.float32),
             hidden=np.zeros((tokens, self.hidden_size), dtype=np.float32),
             prompt_tokens=100,
             time_to_first_token=0.01,
@@ -164,22 +165,26 @@ def test_a_scorer_that_has_no_model_yet_leaves_it_unscored() -> None:
 def test_the_scorers_confidence_and_decision_are_used() -> None:
     seen: list[AnswerResult] = []
 
-    def scorer(result: AnswerResult) -> tuple[float, str]:
+    def scorer(result: AnswerResult) -> Score:
         seen.append(result)
         assert result.citations and result.generation.token_ids  # it scores the finished, verified answer
-        return 0.42, "flag"
+        return Score(0.42, "flag", reason="the answer strays from the book's passages")
 
     result = answer_question("Why alias?", retrieve=FakeRetriever(HITS), generator=FakeGenerator(), scorer=scorer)
 
     assert seen == [result]
     assert (result.decision, result.confidence) == ("flag", 0.42)
+    assert result.score is not None and result.score.reason.startswith("the answer strays")
     assert result.text.endswith("[2].")  # a flagged answer is still shown, so its text stays
 
 
 def test_a_scorer_with_an_unknown_decision_is_an_error() -> None:
     with pytest.raises(ValueError, match="maybe"):
         answer_question(
-            "Why alias?", retrieve=FakeRetriever(HITS), generator=FakeGenerator(), scorer=lambda result: (0.5, "maybe")
+            "Why alias?",
+            retrieve=FakeRetriever(HITS),
+            generator=FakeGenerator(),
+            scorer=lambda result: Score(0.5, "maybe"),
         )
 
 

@@ -90,6 +90,7 @@ EXPECTED: dict[str, tuple[dict[str, object], dict[str, object]]] = {
         {**dict.fromkeys(PERSONAS, NOT_FOUND), "anonymous": LOGIN, "student": OK},
     ),
     "uq:review": ({}, REVIEWERS),
+    "uq:confidence": ({}, {**REVIEWERS, "instructor": OK, "other_instructor": OK}),
 }
 
 

@@ -4,7 +4,7 @@ from django import template
 from django.utils.safestring import SafeString
 
 from tutor.models import Answer
-from tutor.rendering import answer_html, citation_links
+from tutor.rendering import answer_html, citation_links, confidence_words, relevant_sections
 
 register = template.Library()
 
@@ -15,3 +15,5 @@ def answer_body(answer: Answer) -> SafeString:
 
 
 register.filter("citation_links", citation_links)
+register.filter("relevant_sections", relevant_sections)
+register.filter("confidence_words", confidence_words)

@@ -1,0 +1,44 @@
+"""Celery tasks of the confidence app: thin adapters over uq.collect and uq.actions."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.utils import timezone
+
+from uq import actions
+from uq.models import Head, TrainingRun
+
+
+@shared_task
+def refit_head(head_id: int) -> str:
+    """Refit a head on the labels gathered since (queue `gpu`: it loads torch); returns the new version."""
+    return actions.do_refit_head(Head.objects.get(pk=head_id)).version
+
+
+@shared_task
+def train(run_id: int) -> str:
+    """train_uq as a task (queue `gpu`): collect answers, then fit, calibrate and save a head; the run's
+    stage and done/total show its progress."""
+    from chapters.models import Book
+    from chapters.models import Question as BankQuestion
+    from uq import collect
+
+    run = TrainingRun.objects.get(pk=run_id)
+    TrainingRun.objects.filter(pk=run.pk).update(status=TrainingRun.Status.RUNNING, stage="collecting")
+    try:
+        book = Book.objects.get(pk=run.options["book"])
+        questions = list(BankQuestion.objects.filter(book=book).order_by("pk"))
+        collect.collect(
+            book,
+            questions,
+            progress=lambda done, total: TrainingRun.objects.filter(pk=run.pk).update(done=done, total=total),
+        )
+        TrainingRun.objects.filter(pk=run.pk).update(stage="fitting")
+        head = actions.do_train_head(activate=bool(run.options.get("activate")), log=lambda line: None)
+    except Exception as exc:
+        TrainingRun.objects.filter(pk=run.pk).update(
+            status=TrainingRun.Status.FAILED, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
+        )
+        raise
+    TrainingRun.objects.filter(pk=run.pk).update(status=TrainingRun.Status.DONE, head=head, finished_at=timezone.now())
+    return head.version
