@@ -28,6 +28,7 @@ run: install
 	@if [ -d content ]; then INDEX_ON_PUBLISH=0 $(PY) manage.py import_book content --owner instructor --publish; fi
 	$(PY) manage.py build_index
 	$(PY) manage.py prepare_models
+	$(PY) manage.py install_head  # the confidence head shipped for the default generator (uq/heads/)
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) textbook.asgi:application
 

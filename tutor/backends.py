@@ -6,8 +6,9 @@ in production only Celery workers and management commands call these.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
@@ -38,3 +39,14 @@ def generator() -> Generator:
         dtype=settings.GENERATOR_DTYPE,
         threads=settings.GENERATOR_THREADS or None,
     )
+
+
+def retriever(embedder: SentenceEmbedder, index: Any) -> Callable[[str, int | None], list[Any]]:
+    """The tutor's retrieval over one book's index: embed the question, fused search, boosted toward the
+    section being read. The worker, the ask command and the confidence model's labelling all use this one."""
+
+    def retrieve(text: str, reading: int | None) -> list[Any]:
+        vector = embedder.encode([text])[0]
+        return list(index.search(vector, text, k=8, boost_sections=[reading] if reading else ()))
+
+    return retrieve

@@ -448,6 +448,7 @@ class Generator:
         seed: int | None = None,
         samples: int = 0,
         sample_temperature: float = 1.0,
+        sample_max_new_tokens: int | None = None,
     ) -> list[Generation]:
         """``generate`` for several conversations at once, without streaming: for collecting labelled answers
         and sampled answers offline, where throughput matters and nobody watches the text arrive.
@@ -460,7 +461,8 @@ class Generator:
 
         ``samples > 0`` adds that many answers per conversation sampled at ``sample_temperature`` from the
         same prefill (its cache is copied, not recomputed): the result then has ``1 + samples`` generations
-        per conversation, in order — the one decoded with ``temperature``, then the samples.
+        per conversation, in order — the one decoded with ``temperature``, then the samples, which stop after
+        ``sample_max_new_tokens`` (default ``max_new_tokens``).
         """
         import torch
 
@@ -475,6 +477,7 @@ class Generator:
         started = time.perf_counter()
         prompts = [self.prompt_ids(messages)[0] for messages in batch]
         copies = 1 + samples
+        sample_cap = max_new_tokens if sample_max_new_tokens is None else min(sample_max_new_tokens, max_new_tokens)
         temperatures = [temperature if copy == 0 else sample_temperature for _ in prompts for copy in range(copies)]
         rows, width = len(prompts), max(len(prompt) for prompt in prompts)
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
@@ -528,11 +531,13 @@ class Generator:
                     if token in self.stop_ids:
                         stopped[row] = "eos"
                         continue
-                    keep.append(position)
-                    chosen.append(token)
                     steps[row].append(
                         (token, log_p[position, token], entropy[position], certainty[position], hidden[position])
                     )
+                    if row % copies and len(steps[row]) >= sample_cap:
+                        continue  # a sample at its own length cap: stopped "length"
+                    keep.append(position)
+                    chosen.append(token)
                 if not keep:
                     break
                 if len(keep) < len(live):  # drop finished rows: the batch shrinks instead of idling

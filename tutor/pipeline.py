@@ -93,6 +93,7 @@ def answer_batch(
     seed: int | None = None,
     samples: int = 0,
     sample_temperature: float = 1.0,
+    sample_max_new_tokens: int | None = None,
 ) -> list[list[AnswerResult]]:
     """``answer_question`` for many questions at once, unscored and unstreamed, asked with no section and no
     history: the confidence model's training data. Retrieval and prompts are the same as one question's;
@@ -114,6 +115,7 @@ def answer_batch(
         seed=seed,
         samples=samples,
         sample_temperature=sample_temperature,
+        sample_max_new_tokens=sample_max_new_tokens,
     )
     copies = 1 + samples
     by_index = {i: generations[n * copies : (n + 1) * copies] for n, (i, _) in enumerate(asked)}

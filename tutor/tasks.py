@@ -71,11 +71,7 @@ def answer(answer_id: int) -> str:
         index = backends.indexes().get(book.slug)
         embedder = backends.embedder()
         section_id = question.section_id
-
-        def retrieve(text: str, reading: int | None) -> list[Any]:
-            vector = embedder.encode([text])[0]
-            return index.search(vector, text, k=8, boost_sections=[reading] if reading else ())
-
+        retrieve = backends.retriever(embedder, index)
         generator = backends.generator()
         result = pipeline.answer_question(
             question.text,

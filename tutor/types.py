@@ -120,6 +120,7 @@ class BatchGenerator(Protocol):
         seed: int | None = None,
         samples: int = 0,
         sample_temperature: float = 1.0,
+        sample_max_new_tokens: int | None = None,
     ) -> list[Generation]:
         """``1 + samples`` generations per conversation of ``batch``, in order."""
         ...

@@ -21,6 +21,10 @@ SINGLE_SIGNALS = ("mean_logprob", "min_logprob", "mean_entropy", "self_certainty
 REASON_SIGNALS = ("top1_score", "answer_support", "mean_logprob", "self_certainty")
 
 
+class TrainingError(Exception):
+    """Why a training run cannot start, in words for the page."""
+
+
 @dataclass
 class Dataset:
     """Examples of one generator with their features, by split."""
@@ -290,3 +294,22 @@ def do_refit_head(record: Head, *, seed: int = 0) -> Head:
     if record.active:
         new = do_activate_head(new)
     return new
+
+
+def do_start_training(*, activate: bool = False) -> Any:
+    """Queue ``uq.tasks.train`` for the book with the question bank (one run at a time)."""
+    from chapters.models import Book
+    from textbook.queue import enqueue
+    from uq.models import TrainingRun
+    from uq.tasks import train
+
+    busy = TrainingRun.Status.QUEUED, TrainingRun.Status.RUNNING
+    if TrainingRun.objects.filter(status__in=busy).exists():
+        raise TrainingError("A training run is already queued or running.")
+    book = Book.objects.filter(questions__isnull=False).distinct().order_by("pk").first()
+    if book is None:
+        raise TrainingError("No book has a question bank to train on.")
+    with transaction.atomic():
+        run = TrainingRun.objects.create(options={"book": book.pk, "activate": activate})
+        transaction.on_commit(lambda: enqueue(train, run.pk))
+    return run

@@ -54,16 +54,6 @@ class Scorable:
         return extract(result, vectors[0], vectors[1], passages)
 
 
-def retriever(embedder: Any, index: Any) -> pipeline.Retrieve:
-    """The tutor's retrieval (tutor.tasks.answer does the same per question)."""
-
-    def retrieve(text: str, reading: int | None) -> list[Any]:
-        vector = embedder.encode([text])[0]
-        return list(index.search(vector, text, k=8, boost_sections=[reading] if reading else ()))
-
-    return retrieve
-
-
 def batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -76,13 +66,15 @@ def collect(
     batch_size: int = 4,
     se_samples: int = 5,
     se_temperature: float = 1.0,
+    se_max_new_tokens: int = 48,
     max_new_tokens: int = 128,
     seed: int = 0,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[Example]:
     """Answer each question greedily, grade the answer, store it with its features.
 
-    Test-split questions also get ``se_samples`` answers sampled at ``se_temperature`` from the same prefill,
+    Test-split questions also get ``se_samples`` answers of at most ``se_max_new_tokens`` tokens (their first
+    sentences carry what they claim) sampled at ``se_temperature`` from the same prefill,
     for the semantic-entropy baseline (stored in ``Example.extra``: the entropy, and the seconds per question
     with and without the samples, so the evaluation can report its cost). Questions this generator already
     answered are skipped, so an interrupted run resumes where it stopped."""
@@ -90,29 +82,36 @@ def collect(
     embedder = backends.embedder()
     index = backends.indexes().get(book.slug)
     scorable = Scorable(embedder, index)
-    retrieve = retriever(embedder, index)
+    retrieve = backends.retriever(embedder, index)
     done = set(
         Example.objects.filter(
             generator=generator.name, source=Example.Source.AUTO, bank_question__in=questions
         ).values_list("bank_question_id", flat=True)
     )
     todo = [q for q in questions if q.pk not in done]
-    # Test questions go in batches of their own: they carry the samples, the others do not.
-    groups = [[q for q in todo if split_of(q.key) != "test"], [q for q in todo if split_of(q.key) == "test"]]
+    # Test questions are batched apart (they carry the samples), but in the order given, so a run stopped
+    # early has answered a random subset of every split.
+    pending: dict[bool, list[BankQuestion]] = {True: [], False: []}
     created: list[Example] = []
     finished = 0
-    for group in groups:
-        for number, chunk in enumerate(batches(group, batch_size)):
-            samples = se_samples if chunk and split_of(chunk[0].key) == "test" else 0
+    for position, question in enumerate(todo):
+        is_test = split_of(question.key) == "test"
+        pending[is_test].append(question)
+        last = position == len(todo) - 1
+        for kind in (False, True):
+            chunk = pending[kind]
+            if not chunk or (len(chunk) < batch_size and not last):
+                continue
             started = time.perf_counter()
             answers = pipeline.answer_batch(
                 [q.text for q in chunk],
                 retrieve=retrieve,
                 generator=generator,
                 max_new_tokens=max_new_tokens,
-                seed=seed + number,
-                samples=samples,
+                seed=seed + position,
+                samples=se_samples if kind else 0,
                 sample_temperature=se_temperature,
+                sample_max_new_tokens=se_max_new_tokens,
             )
             seconds = (time.perf_counter() - started) / len(chunk)
             rows = [
@@ -121,6 +120,7 @@ def collect(
             ]
             created += Example.objects.bulk_create(rows)
             finished += len(chunk)
+            pending[kind] = []
             if progress is not None:
                 progress(finished, len(todo))
     return created

@@ -8,4 +8,5 @@ app_name = "uq"
 urlpatterns = [
     path("review/", views.review, name="review"),
     path("confidence/", views.confidence, name="confidence"),
+    path("confidence/train/", views.train, name="train"),
 ]

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
 
 from accounts.decorators import perm_required
 from uq import actions, evaluation
-from uq.models import Head
+from uq.models import Head, TrainingRun
 
 
 @perm_required("accounts.review_answers")
@@ -39,5 +42,19 @@ def confidence(request: HttpRequest) -> HttpResponse:
             "columns": columns,
             "rows": rows,
             "svgs": svgs,
+            "run": TrainingRun.objects.first(),
         },
     )
+
+
+@perm_required("uq.add_trainingrun")
+@require_POST
+def train(request: HttpRequest) -> HttpResponse:
+    """Staff start train_uq on the `gpu` queue (answers the whole bank: an hour or more on a CPU)."""
+    try:
+        run = actions.do_start_training(activate=request.POST.get("activate") == "1")
+    except actions.TrainingError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Training run {run.pk} queued; this page shows its progress.")
+    return HttpResponseRedirect(reverse("uq:confidence"))

@@ -36,3 +36,6 @@ class FakeGenerator:
             prompt_tokens=100, time_to_first_token=0.01, total_time=0.05, tokens_per_second=100.0,
             model=self.name, stopped="eos",
         )  # fmt: skip
+
+    def generate_batch(self, batch, *, samples: int = 0, **kwargs: object):  # type: ignore[no-untyped-def]
+        return [self.generate(messages) for messages in batch for _ in range(1 + samples)]

@@ -468,3 +468,9 @@ def test_samples_share_the_prefill_and_the_greedy_row_is_unchanged(generator_fp3
     assert [rows[0].token_ids, rows[4].token_ids] == [plain[0].token_ids, plain[1].token_ids]
     assert {row.prompt_tokens for row in rows[:4]} == {plain[0].prompt_tokens}
     assert len({tuple(row.token_ids) for row in rows[1:4]}) > 1  # hot samples differ
+
+
+def test_samples_stop_at_their_own_length_cap(generator: Generator) -> None:
+    rows = generator.generate_batch([POEM], max_new_tokens=12, samples=2, sample_max_new_tokens=4, seed=1)
+    assert len(rows[0].token_ids) == 12 and rows[0].stopped == "length"
+    assert all(len(row.token_ids) <= 4 for row in rows[1:])

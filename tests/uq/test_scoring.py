@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from django.contrib.auth.models import User
@@ -10,13 +12,14 @@ from pytest_django.fixtures import Settings
 
 from accounts.actions import do_issue_api_token
 from chapters.models import Book
+from chapters.models import Question as BankQuestion
 from tests.tutor.fakes import FakeGenerator
 from tutor import actions
 from uq import actions as uq_actions
 from uq import head as heads
 from uq.calibration import Thresholds
 from uq.features import STAT_NAMES, Features
-from uq.models import Example, Head
+from uq.models import Example, Head, TrainingRun
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ANSWER = "Sample faster than twice the bandwidth"
@@ -145,3 +148,30 @@ def test_enough_verdicts_refit_the_head_into_a_new_active_version(
     active = Head.objects.get(generator="fake-generator", active=True)
     assert active.pk != record.pk and active.provenance["refit_from"] == record.version
     assert Example.objects.filter(source="review").count() == 2
+
+
+def test_staff_start_a_training_run_and_the_page_reports_how_it_ended(
+    tutor: FakeGenerator, client: Client, book: Book, staff: User, settings: Settings
+) -> None:
+    settings.TASKS_MODE = "thread"  # as in the embedded default: the request returns at once
+    BankQuestion.objects.create(book=book, key="alias", type="short", text="What is aliasing?", answer="folding")
+    client.force_login(staff)
+    response = client.post("/confidence/train/", {"activate": "1"})
+    assert response.status_code == 302
+    run = TrainingRun.objects.get()
+    deadline = time.monotonic() + 60
+    while run.status in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.2)
+        run.refresh_from_db()
+    # The test book's bank is far too small to train on: the run fails and says why.
+    assert run.status == "failed" and "collect more" in run.error
+    page = client.get("/confidence/").content.decode()
+    assert f"Latest run {run.pk}" in page and "collect more" in page
+
+
+def test_a_second_training_run_waits_for_the_first(client: Client, staff: User) -> None:
+    TrainingRun.objects.create(status="running")
+    client.force_login(staff)
+    page = client.post("/confidence/train/", follow=True).content.decode()
+    assert "already queued or running" in page
+    assert TrainingRun.objects.count() == 1

@@ -91,6 +91,7 @@ EXPECTED: dict[str, tuple[dict[str, object], dict[str, object]]] = {
     ),
     "uq:review": ({}, REVIEWERS),
     "uq:confidence": ({}, {**REVIEWERS, "instructor": OK, "other_instructor": OK}),
+    "uq:train": ({}, {**dict.fromkeys(PERSONAS, FORBIDDEN), "anonymous": LOGIN, "staff": NOT_ALLOWED}),
 }
 
 

@@ -36,15 +36,13 @@ class Command(BaseCommand):
         except FileNotFoundError:
             raise CommandError(f"{book} has no index yet; run manage.py build_index --book {book}") from None
         embedder = backends.embedder()
-
-        def retrieve(text: str, section_id: int | None) -> list[Any]:
-            return index.search(
-                embedder.encode([text])[0], text, k=8, boost_sections=[section_id] if section_id else ()
-            )
+        generator = backends.generator()
+        from uq import scoring
 
         stream = None if options["json"] else (lambda text: (sys.stdout.write(text), sys.stdout.flush()))
         result = pipeline.answer_question(
-            question, retrieve=retrieve, generator=backends.generator(), section_id=section,
+            question, retrieve=backends.retriever(embedder, index), generator=generator, section_id=section,
+            scorer=scoring.scorer_for(question, generator.name, embedder, index),
             reading=reading.title if reading else None, on_text=stream,
             max_new_tokens=options["max_new_tokens"] or settings.GENERATOR_MAX_NEW_TOKENS,
         )  # fmt: skip
@@ -58,6 +56,7 @@ class Command(BaseCommand):
             "removed_markers": result.removed_markers,
             "confidence": result.confidence,
             "decision": result.decision,
+            "reason": result.score.reason if result.score else None,
             "timings": {
                 "retrieval_s": round(result.retrieval_seconds, 3),
                 "time_to_first_token_s": round(generation.time_to_first_token, 3),
@@ -75,5 +74,6 @@ class Command(BaseCommand):
         for c in report["citations"]:
             self.stdout.write(f"  [{c['number']}] {c['section']} (#{c['anchor']})")
         confidence = "none (no confidence model yet)" if result.confidence is None else f"{result.confidence:.2f}"
-        self.stdout.write(f"decision: {result.decision}; confidence: {confidence}")
+        why = f" — {result.score.reason}" if result.score and result.score.reason else ""
+        self.stdout.write(f"decision: {result.decision}; confidence: {confidence}{why}")
         self.stdout.write(" · ".join(f"{k} {v}" for k, v in report["timings"].items()))
