@@ -79,7 +79,9 @@ def stats_of(
     generation = result.generation
     logprobs = np.asarray(generation.logprobs, dtype=np.float64)
     tokens = logprobs.size
-    passages = np.asarray(passage_vectors, dtype=np.float32).reshape(len(result.passages), -1)
+    k = len(result.passages)
+    # reshape(0, -1) cannot infer the width of an empty array: no passages → a [0, 0] block.
+    passages = np.asarray(passage_vectors, dtype=np.float32).reshape(k, -1 if k else 0)
     scores = [passage.score for passage in result.passages]
     values = {
         "mean_logprob": logprobs.mean() if tokens else 0.0,

@@ -149,7 +149,7 @@ def _train(kind: str, module: Any, x: torch.Tensor, y: torch.Tensor, *, epochs: 
     optimiser_adam = torch.optim.Adam(module.parameters(), lr=lr)
     for _ in range(epochs):
         optimiser_adam.zero_grad()
-        loss = module(x).train_loss_fn(y)
+        loss = module._get_train_loss_fn(x)(y)  # vbll's forward would also sample a predictive it never uses
         loss.backward()
         optimiser_adam.step()
 
