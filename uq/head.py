@@ -20,6 +20,8 @@ from __future__ import annotations
 import io
 import json
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,7 +83,7 @@ class Head:
             return Prediction(empty, empty.copy())
         x = torch.from_numpy(self.reducer.transform(features)).double()
         module = self.module.double().eval()
-        with torch.no_grad():
+        with torch.no_grad(), _one_thread():
             p, epistemic = _predict(self.kind, module, x)
         return Prediction(
             np.clip(p.float().numpy(), 1e-6, 1 - 1e-6).astype(np.float32), epistemic.float().numpy().astype(np.float32)
@@ -131,7 +133,26 @@ def _predict(kind: str, module: Any, x: torch.Tensor) -> tuple[torch.Tensor, tor
     return torch.softmax(log_joint, dim=-1)[:, 1], -torch.logsumexp(log_joint, dim=-1) / x.shape[1]
 
 
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """The head's tensors are tiny (N × ~30): extra intra-op threads only add overhead, and on a CPU shared
+    with the generator they made training many times slower."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def _train(kind: str, module: Any, x: torch.Tensor, y: torch.Tensor, *, epochs: int, lr: float, l2: float) -> None:
+    with _one_thread():
+        _train_steps(kind, module, x, y, epochs=epochs, lr=lr, l2=l2)
+
+
+def _train_steps(
+    kind: str, module: Any, x: torch.Tensor, y: torch.Tensor, *, epochs: int, lr: float, l2: float
+) -> None:
     module.train()
     if kind == "logistic":
         optimiser = torch.optim.LBFGS(module.parameters(), lr=1.0, max_iter=500, line_search_fn="strong_wolfe")
