@@ -67,8 +67,9 @@ def evaluate(record: Head, *, seed: int = 0, log: Any = print) -> dict[str, Any]
     for name in SINGLE_SIGNALS:
         row = metrics.summary(_signal(test, name), y, probabilities=False, target_risk=target)
         rows[f"{name}{' (negated)' if name in SIGNAL_SIGN else ''}"] = {**row, "extra_forward_passes": "0"}
-    se = [e.extra.get("semantic_entropy") for e in data.examples["test"]]
-    if all(value is not None for value in se):
+    # An answer the model was never asked for (retrieval found nothing) has no samples: all "agree", entropy 0.
+    se = [e.extra.get("semantic_entropy", 0.0) for e in data.examples["test"]]
+    if any("semantic_entropy" in e.extra for e in data.examples["test"]):
         samples = int(data.examples["test"][0].extra.get("samples", 5))
         row = metrics.summary(-np.array(se, dtype=np.float64), y, probabilities=False, target_risk=target)
         plain = [e.extra["seconds"] for s in ("train", "calibration") for e in data.examples[s] if "seconds" in e.extra]

@@ -46,6 +46,8 @@ def score(record: Head, question: str, result: AnswerResult, scorable: Scorable)
     prediction = model.predict([features])
     p, epistemic = float(prediction.p_correct[0]), float(prediction.epistemic[0])
     signals = {**features.named_stats(), "epistemic": epistemic}
+    if signals["declines"]:
+        del signals["cites"]  # an answer that says the book does not cover it has nothing to cite
     reference = {name: (float(pair[0]), float(pair[1])) for name, pair in record.reference.items()}
     verdict = policy.decide(p, thresholds_of(record), signals=signals, reference=reference)
     return Score(
