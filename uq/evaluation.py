@@ -81,6 +81,11 @@ def evaluate(record: Head, *, seed: int = 0, log: Any = print) -> dict[str, Any]
         rows[f"semantic entropy (k={samples}, embedding clusters, negated)"] = row
     else:
         log("semantic entropy: some test answers have no samples; skipped")
+    for name in rows:
+        confidence = _confidence(name, rows, probabilities, test, se)
+        rows[name]["auroc_interval"] = metrics.bootstrap_interval(
+            lambda c, ok: metrics.wrong_detection(c, ok)[0], confidence, y, seed=seed
+        )
     curves = {name: metrics.risk_coverage(_confidence(name, rows, probabilities, test, se), y) for name in rows}
     reliability = {name: metrics.reliability(p, y) for name, p in probabilities.items()}
     return {
@@ -110,7 +115,7 @@ def _confidence(
 
 
 COLUMNS = (
-    ("auroc", "AUROC ↑"),
+    ("auroc", "AUROC ↑ (95% CI)"),
     ("auprc", "AUPRC ↑"),
     ("ece", "ECE ↓"),
     ("brier", "Brier ↓"),
@@ -126,6 +131,15 @@ def cell(value: Any) -> str:
     return "–" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
+def cells(row: dict[str, Any]) -> list[str]:
+    """The table's cells of one method; AUROC with its 95% bootstrap interval."""
+    out = [cell(row.get(key)) for key, _ in COLUMNS]
+    interval = row.get("auroc_interval")
+    if interval and None not in interval:
+        out[0] += f" ({interval[0]:.2f}–{interval[1]:.2f})"
+    return out
+
+
 def markdown(report: dict[str, Any]) -> str:
     """The report's table as GitHub Markdown (wrong-answer detection: "wrong" is the positive class)."""
     lines = [
@@ -133,8 +147,7 @@ def markdown(report: dict[str, Any]) -> str:
         "|---|" + "---:|" * len(COLUMNS),
     ]
     for name, row in report["methods"].items():
-        cells = [cell(row.get(key)) for key, _ in COLUMNS]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        lines.append(f"| {name} | " + " | ".join(cells(row)) + " |")
     return "\n".join(lines)
 
 

@@ -17,6 +17,7 @@ Conventions
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ __all__ = [
     "auprc",
     "aurc",
     "auroc",
+    "bootstrap_interval",
     "brier",
     "coverage_at_risk",
     "ece",
@@ -218,3 +220,28 @@ def summary(confidence: Scores, correct: Labels, *, probabilities: bool, target_
         result["brier"] = brier(confidence, correct)
         result["nll"] = nll(confidence, correct)
     return result
+
+
+def bootstrap_interval(
+    metric: Callable[[FloatArray, npt.NDArray[np.bool_]], float],
+    confidence: Scores,
+    correct: Labels,
+    *,
+    resamples: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """Percentile bootstrap interval of ``metric(confidence, correct)``: answers resampled with replacement,
+    seeded. Resamples where the metric is NaN (e.g. one class only) are skipped; (NaN, NaN) if all are."""
+    x, y = _validate(confidence, correct, names=("confidence", "correct"))
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(resamples):
+        rows = rng.integers(0, x.size, x.size)
+        value = metric(x[rows], y[rows])
+        if not math.isnan(value):
+            values.append(value)
+    if not values:
+        return math.nan, math.nan
+    tail = 100 * (1 - level) / 2
+    return float(np.percentile(values, tail)), float(np.percentile(values, 100 - tail))

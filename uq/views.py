@@ -28,7 +28,7 @@ def confidence(request: HttpRequest) -> HttpResponse:
     rows = []
     if report:
         for name, row in report["methods"].items():
-            rows.append((name, [evaluation.cell(row.get(key)) for key, _ in columns]))
+            rows.append((name, evaluation.cells(row)))
     # The SVGs are written by uq.plots from numbers, with every label escaped.
     svgs = {k: mark_safe(v) for k, v in (report or {}).get("svg", {}).items()}  # noqa: S308
     return render(

@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
+from uq import metrics
 from uq.metrics import (
     auprc,
     aurc,
@@ -242,3 +243,18 @@ def test_probability_metrics_reject_values_outside_zero_one() -> None:
     for metric in (ece, brier, nll):
         with pytest.raises(ValueError, match=r"\[0, 1\]"):
             metric(np.array([0.5, 1.5]), np.array([1, 0]))
+
+
+def test_the_bootstrap_interval_brackets_the_estimate_and_narrows_with_more_data() -> None:
+    rng = np.random.default_rng(5)
+
+    def interval(n: int) -> tuple[float, float, float]:
+        correct = rng.random(n) < 0.5
+        score = correct + rng.normal(0, 1, n)
+        low, high = metrics.bootstrap_interval(metrics.auroc, score, correct, resamples=300)
+        return low, metrics.auroc(score, correct), high
+
+    small, large = interval(60), interval(2000)
+    assert small[0] <= small[1] <= small[2] and large[0] <= large[1] <= large[2]
+    assert large[2] - large[0] < small[2] - small[0]
+    assert np.isnan(metrics.bootstrap_interval(metrics.auroc, [0.1, 0.2], [True, True])[0])
