@@ -25,7 +25,7 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#9
 MAX_POINTS = 200  # per curve; a risk–coverage curve has one point per answer otherwise
 TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)  # fractions of each axis
 
-WIDTH, HEIGHT = 560, 380
+WIDTH, HEIGHT = 760, 380  # room for legends as long as "semantic entropy (k=5, embedding clusters, negated)"
 LEFT, TOP, SIZE = 64, 40, 280  # the square plot area
 LEGEND_X = LEFT + SIZE + 24
 LEGEND_ROW = 20

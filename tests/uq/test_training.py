@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from django.test import Client
 from pytest_django.fixtures import Settings
 
 from uq import actions
+from uq import head as heads
 from uq.features import STAT_NAMES, Features
 from uq.models import Example, Head
 
@@ -111,3 +113,16 @@ def test_an_exported_head_installs_once_and_activates(examples: None, tmp_path: 
     installed = Head.objects.get()
     assert installed.active and bytes(installed.blob) == bytes(head.blob)
     assert installed.provenance["installed_from"] == "tiny.npz"
+
+
+def test_the_shipped_head_matches_the_default_generator_and_scores() -> None:
+    folder = Path(__file__).resolve().parents[2] / "uq" / "heads"
+    meta = json.loads((folder / "smollm2-135m-instruct.json").read_text())
+    model = heads.load((folder / "smollm2-135m-instruct.npz").read_bytes())
+    assert meta["generator"] == "smollm2-135m-instruct" and meta["provenance"]["command"].startswith(
+        "manage.py train_uq"
+    )
+    hidden = 2 * 576  # SmolLM2-135M's hidden size, mean and last token
+    p = model.predict([Features(hidden=np.zeros(hidden, np.float32), stats=np.zeros(len(STAT_NAMES), np.float32))])
+    assert 0 < p.p_correct[0] < 1
+    assert 0 <= meta["thresholds"]["abstain"] <= meta["thresholds"]["flag"]
