@@ -21,7 +21,7 @@ from uq.metrics import Bin
 
 __all__ = ["MAX_POINTS", "PALETTE", "reliability_svg", "risk_coverage_svg"]
 
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#999999", "#F0E442")
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#999999", "#F0E442", "#6A3D9A", "#8C510A")
 MAX_POINTS = 200  # per curve; a risk–coverage curve has one point per answer otherwise
 TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)  # fractions of each axis
 

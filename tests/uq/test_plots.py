@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 
+from uq import plots
 from uq.metrics import reliability, risk_coverage
 from uq.plots import MAX_POINTS, reliability_svg, risk_coverage_svg
 
@@ -37,7 +38,7 @@ def test_reliability_svg_is_accessible_xml_with_a_legend() -> None:
     svg = reliability_svg(bins, title="Calibration on the held-out set")
     root = parse(svg)
     assert root.attrib["role"] == "img"
-    assert root.attrib["viewBox"] == "0 0 560 380" and root.attrib["width"] == "560"
+    assert root.attrib["viewBox"] == f"0 0 {plots.WIDTH} {plots.HEIGHT}" and root.attrib["width"] == str(plots.WIDTH)
     title, desc = root.find("svg:title", NS), root.find("svg:desc", NS)
     assert title is not None and title.text == "Calibration on the held-out set"
     assert desc is not None and "verbaliser" in (desc.text or "")
