@@ -25,9 +25,9 @@ class Command(BaseCommand):
             gguf = find_gguf()
         except FileNotFoundError as exc:
             raise CommandError(f"{exc} (or point GENERATOR_MODEL at a Hugging Face model folder)") from None
-        self.stdout.write(
-            f"converting {gguf.name} to {settings.GENERATOR_DTYPE} at {target} (about half a minute, once)…"
-        )
+        # "auto" stores bf16 (half the disk); a CPU worker upcasts to fp32 as it loads.
+        dtype = "bfloat16" if settings.GENERATOR_DTYPE == "auto" else settings.GENERATOR_DTYPE
+        self.stdout.write(f"converting {gguf.name} to {dtype} at {target} (about half a minute, once)…")
         started = time.perf_counter()
-        convert_gguf(gguf, target, dtype="bfloat16" if settings.GENERATOR_DTYPE == "auto" else settings.GENERATOR_DTYPE)
+        convert_gguf(gguf, target, dtype=dtype)
         self.stdout.write(self.style.SUCCESS(f"generator ready: {target} ({time.perf_counter() - started:.0f} s)"))
