@@ -95,3 +95,18 @@ def test_compose_refuses_to_start_without_secrets() -> None:
     )
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr or "POSTGRES_PASSWORD" in result.stderr
+
+
+def test_the_web_process_never_imports_torch() -> None:
+    """Model code belongs to workers: the URLconf, admin and consumers must load without torch."""
+    code = (
+        "import django, sys\n"
+        "django.setup()\n"
+        "import textbook.urls, textbook.asgi, django.contrib.admin\n"
+        "from django.urls import get_resolver\n"
+        "get_resolver().url_patterns\n"
+        "print(sorted(m for m in ('torch', 'transformers', 'vbll') if m in sys.modules))\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "textbook.settings"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"

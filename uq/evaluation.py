@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from django.conf import settings
 
-from uq import calibration, head, metrics, plots
+from uq import calibration, metrics, plots
 from uq.actions import SINGLE_SIGNALS, data_hash, load_dataset
 from uq.features import STAT_NAMES
 from uq.models import Head
@@ -30,6 +30,7 @@ def _signal(features: list[Any], name: str) -> np.ndarray:
 
 def evaluate(record: Head, *, seed: int = 0, log: Any = print) -> dict[str, Any]:
     """Metrics, costs and plots for ``record`` (a trained head) and every baseline on the test split."""
+    from uq import head  # torch: only where heads run (a command or a worker), never in a web process
     data = load_dataset(record.generator)
     test, y = data.features["test"], data.labels["test"]
     if len(test) < 10 or len(set(y.tolist())) < 2:
@@ -40,7 +41,7 @@ def evaluate(record: Head, *, seed: int = 0, log: Any = print) -> dict[str, Any]
     probabilities: dict[str, np.ndarray] = {}
     components = int(record.provenance.get("components", 16))
 
-    def probabilistic(name: str, model: head.Head, passes: str) -> None:
+    def probabilistic(name: str, model: Any, passes: str) -> None:
         started = time.perf_counter()
         p = model.predict(test).p_correct.astype(np.float64)
         seconds = (time.perf_counter() - started) / len(test)
