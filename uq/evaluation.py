@@ -31,6 +31,7 @@ def _signal(features: list[Any], name: str) -> np.ndarray:
 def evaluate(record: Head, *, seed: int = 0, log: Any = print) -> dict[str, Any]:
     """Metrics, costs and plots for ``record`` (a trained head) and every baseline on the test split."""
     from uq import head  # torch: only where heads run (a command or a worker), never in a web process
+
     data = load_dataset(record.generator)
     test, y = data.features["test"], data.labels["test"]
     if len(test) < 10 or len(set(y.tolist())) < 2:
