@@ -319,13 +319,24 @@ def test_time_to_first_token_comes_before_the_end(greedy: Generation) -> None:
 # --------------------------------------------------------------------------- stopping
 
 
-def test_the_end_of_turn_token_stops_and_is_not_part_of_the_answer(
-    generator: Generator, omega: tuple[Generation, list[str]]
+def test_a_stop_token_stops_and_is_not_part_of_the_answer(
+    generator: Generator, omega: tuple[Generation, list[str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    answer, _ = omega
-    assert answer.stopped == "eos" and len(answer.token_ids) < 24
-    assert not generator.stop_ids & set(answer.token_ids)
+    # Whether the tiny model ends its turn by itself within a few tokens depends on the CPU's bf16 kernels
+    # (seen both ways on two machines), so the stop is forced: the fourth token of the free answer becomes a
+    # stop token, and greedy decoding must end right before it.
+    free, _ = omega
+    stop = free.token_ids[3]
+    monkeypatch.setattr(generator, "stop_ids", generator.stop_ids | {stop})
+    answer = generator.generate(OMEGA, max_new_tokens=24)
+    assert answer.stopped == "eos"
+    assert answer.token_ids == free.token_ids[: free.token_ids.index(stop)]
+    assert stop not in answer.token_ids
+
+
+def test_the_end_of_turn_markers_are_stop_tokens(generator: Generator) -> None:
     assert generator.tokenizer.convert_tokens_to_ids("<|im_end|>") in generator.stop_ids
+    assert generator.tokenizer.eos_token_id in generator.stop_ids
 
 
 def test_max_new_tokens_stops_with_length(generator: Generator) -> None:
