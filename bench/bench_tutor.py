@@ -7,7 +7,15 @@ enqueues through Redis → a real `celery worker` (queue gpu) retrieves, generat
 through the Redis channel layer → Daphne → the client. Time to first token is measured at the client
 (send → first streamed fragment); tokens per second as tokens / (done − first fragment).
 Baseline: for the exact prompt the worker built (its passages are stored with the answer),
-greedy `model.generate` with a TextIteratorStreamer in this process (tutor.generation.raw_generate_baseline).
+greedy `model.generate` with a TextIteratorStreamer in this process (tutor.generation.raw_generate_baseline),
+same dtype and threads as the worker.
+
+Two measures of what the stack adds to the time to first token:
+- paired: the stack's client-side TTFT minus the baseline's, per question (two separate prefills of the same
+  prompt, so their run-to-run noise is in it);
+- same pass: the stack's client-side TTFT minus the worker's own prefill in that very answer (the generator's
+  call-to-first-text, stored in `Answer.stages["prefill_s"]`): everything but the model — the websocket, the
+  database, the broker, retrieval, the first event's trip back — with no prefill noise.
 Needs Redis on 127.0.0.1:6379 (database 13 is flushed) and the converted model (manage.py prepare_models).
 """
 
@@ -137,7 +145,7 @@ def main() -> None:
             q.text for q in BankQuestion.objects.exclude(type="out_of_scope").order_by("position")[: args.questions]
         ]
         ask_over_socket(base, session, questions[0])  # warm-up: the worker loads its models
-        generator = Generator(MODEL)
+        generator = Generator(MODEL, dtype=env.get("GENERATOR_DTYPE", "auto"))  # as tutor.backends makes it
         rows = []
         for text in questions:
             ttft_stack, total_stack = ask_over_socket(base, session, text)
@@ -147,8 +155,13 @@ def main() -> None:
             messages = build_messages(text, passages)
             raw_tps, raw_ttft = raw_generate_baseline(generator, messages, args.max_new_tokens)
             stack_tps = answer.tokens / (total_stack - ttft_stack) if answer.tokens > 1 else float("nan")
-            rows.append({"question": text, "tokens": answer.tokens, "stack_ttft_s": ttft_stack, "stack_total_s": total_stack,
-                         "stack_tokens_per_s": stack_tps, "raw_ttft_s": raw_ttft, "raw_tokens_per_s": raw_tps})  # fmt: skip
+            prefill = answer.stages["prefill_s"]
+            rows.append({"question": text, "tokens": answer.tokens, "prompt_tokens": answer.stages["prompt_tokens"],
+                         "stack_ttft_s": ttft_stack, "stack_total_s": total_stack, "stack_tokens_per_s": stack_tps,
+                         "worker_prefill_s": prefill, "worker_retrieval_s": answer.stages["retrieval_s"],
+                         "raw_ttft_s": raw_ttft, "raw_tokens_per_s": raw_tps,
+                         "paired_extra_ttft_ms": 1000 * (ttft_stack - raw_ttft),
+                         "same_pass_overhead_ms": 1000 * (ttft_stack - prefill)})  # fmt: skip
             print(json.dumps(rows[-1]))
         summary = {
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
@@ -161,7 +174,13 @@ def main() -> None:
             "rows": rows,
         }  # fmt: skip
         summary["throughput_ratio"] = summary["median_stack_tokens_per_s"] / summary["median_raw_tokens_per_s"]
-        summary["extra_ttft_ms"] = 1000 * (summary["median_stack_ttft_s"] - summary["median_raw_ttft_s"])
+        summary["extra_ttft_ms_difference_of_medians"] = 1000 * (
+            summary["median_stack_ttft_s"] - summary["median_raw_ttft_s"]
+        )
+        for key in ("paired_extra_ttft_ms", "same_pass_overhead_ms"):
+            values = sorted(r[key] for r in rows)
+            summary[f"median_{key}"] = statistics.median(values)
+            summary[f"max_{key}"] = values[-1]
         print(json.dumps({k: v for k, v in summary.items() if k != "rows"}, indent=2))
         if args.json:
             args.json.parent.mkdir(parents=True, exist_ok=True)

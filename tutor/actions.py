@@ -161,6 +161,7 @@ def do_finish_answer(answer: Answer, result: AnswerResult, *, index_version: str
         model_name=result.generation.model,
         index_version=index_version,
         tokens=len(result.generation.token_ids),
+        stages=result.stage_timings(),
         finished_at=timezone.now(),
     )
     answer.refresh_from_db()

@@ -36,6 +36,8 @@ class TokenStream:
     def flush(self, now: float | None = None) -> None:
         if len(self.text) == self.sent_len:
             return
-        actions.do_stream_text(self.answer, self.text, first=self.sent_len == 0)
+        # The browser first, the database right after: each event carries the whole text so far, so a
+        # reconnect that replays the stored text and then takes the next event loses nothing.
         send(self.answer, "token", text=self.text, delta=self.text[self.sent_len :])
+        actions.do_stream_text(self.answer, self.text, first=self.sent_len == 0)
         self.sent_len, self.last = len(self.text), now or time.monotonic()

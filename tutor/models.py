@@ -103,6 +103,7 @@ class Answer(models.Model):
     index_version = models.CharField(max_length=80, blank=True)
     tokens = models.PositiveIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(default=0)
+    stages = models.JSONField(default=dict, blank=True)  # the worker's own timings: AnswerResult.stage_timings()
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     first_token_at = models.DateTimeField(null=True, blank=True)
@@ -133,4 +134,6 @@ class Answer(models.Model):
             "queue_wait_s": seconds(self.created_at, self.started_at),
             "time_to_first_token_s": seconds(self.created_at, self.first_token_at),
             "total_s": seconds(self.created_at, self.finished_at),
+            **{name: value for name, value in (self.stages or {}).items() if name.endswith("_s")},
         }
+

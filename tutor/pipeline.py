@@ -42,7 +42,7 @@ def answer_question(
 ) -> AnswerResult:
     """Answer ``question`` from the book.
 
-    ``retrieve(question, section_id)`` is timed (``retrieval_seconds``); its best ``k`` distinct hits become
+    ``retrieve(question, section_id)`` is timed (``retrieval_seconds``, and the scorer ``scoring_seconds``); its best ``k`` distinct hits become
     the numbered passages. The model's text streams through ``on_text`` as it is generated, and
     ``should_stop`` is polled by the generator to cancel. The answer keeps only the citation markers that name
     a passage. ``scorer`` then gives a ``Score`` (confidence, decision, reason...); without one (or when it returns
@@ -72,7 +72,9 @@ def answer_question(
         should_stop=should_stop,
     )
     result = _result(generation, passages, retrieval_seconds)
+    started = time.perf_counter()
     score = scorer(result) if scorer is not None else None
+    result.scoring_seconds = time.perf_counter() - started if score is not None else 0.0
     if score is not None:
         if score.decision not in DECISIONS or score.decision == "unscored":
             raise ValueError(f"The scorer decided {score.decision!r}; expected answer, flag or abstain")

@@ -55,7 +55,6 @@ def answer(answer_id: int) -> str:
     from tutor.models import Answer
     from uq import scoring
 
-    actions.do_reap_stale_answers()  # answers whose worker died before this one started
     record = Answer.objects.select_related("question__conversation__book", "question__section").get(pk=answer_id)
     if record.finished:
         return record.status  # delivered twice (acks_late after a crash): the first delivery won
@@ -93,6 +92,7 @@ def answer(answer_id: int) -> str:
     if result.score is not None:
         events.send(record, "scored", decision=record.decision, confidence=record.confidence)
     events.send(record, "done")
+    actions.do_reap_stale_answers()  # answers whose worker died; after this one, off its path to the first token
     return record.status
 
 

@@ -80,6 +80,22 @@ class AnswerResult:
     retrieval_seconds: float
     removed_markers: list[str]  # markers that referred to no passage (for logging/review)
     score: Score | None = None  # the confidence model's, when one scored the answer
+    scoring_seconds: float = 0.0  # the scorer's call, 0 when unscored
+
+    def stage_timings(self) -> dict[str, float | int]:
+        """Seconds spent in each stage of the worker's pass, as the web side stores and shows them:
+        retrieval, prefill (call to first text, i.e. the generator's own time to first token), the whole
+        generation, and scoring; plus the token count and decode speed."""
+        generation = self.generation
+        return {
+            "retrieval_s": round(self.retrieval_seconds, 4),
+            "prefill_s": round(generation.time_to_first_token, 4),
+            "generation_s": round(generation.total_time, 4),
+            "scoring_s": round(self.scoring_seconds, 4),
+            "prompt_tokens": generation.prompt_tokens,
+            "tokens": len(generation.token_ids),
+            "tokens_per_second": round(generation.tokens_per_second, 2),
+        }
 
 
 class TextGenerator(Protocol):

@@ -31,7 +31,10 @@ def test_asking_stores_the_question_and_answers_it_with_citations(
     assert answer.text == "Sample faster than twice the bandwidth [1]."
     assert answer.citations[0]["number"] == 1
     assert answer.decision == "unscored"
-    assert answer.timings()["total_s"] is not None
+    timings = answer.timings()
+    assert timings["total_s"] is not None
+    assert {"retrieval_s", "prefill_s", "generation_s", "scoring_s"} <= set(timings)  # the worker's own stages
+    assert answer.stages["tokens"] == answer.tokens > 0
     prompt = tutor.calls[0][-1]["content"]
     assert "The sampling theorem" in prompt  # the retrieved passage, boosted toward what she reads
 

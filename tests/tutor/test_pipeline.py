@@ -178,6 +178,22 @@ def test_the_scorers_confidence_and_decision_are_used() -> None:
     assert result.text.endswith("[2].")  # a flagged answer is still shown, so its text stays
 
 
+def test_each_stage_of_the_pass_is_timed() -> None:
+    def slow_scorer(result: AnswerResult) -> Score:
+        time.sleep(0.02)
+        return Score(0.9, "answer")
+
+    result = answer_question("Why alias?", retrieve=FakeRetriever(HITS), generator=FakeGenerator(), scorer=slow_scorer)
+    stages = result.stage_timings()
+
+    assert stages["scoring_s"] >= 0.02
+    assert stages["prefill_s"] == round(result.generation.time_to_first_token, 4)
+    assert stages["generation_s"] == round(result.generation.total_time, 4)
+    assert stages["tokens"] == len(result.generation.token_ids) > 0
+    unscored = answer_question("Why alias?", retrieve=FakeRetriever(HITS), generator=FakeGenerator())
+    assert unscored.stage_timings()["scoring_s"] == 0.0
+
+
 def test_a_scorer_with_an_unknown_decision_is_an_error() -> None:
     with pytest.raises(ValueError, match="maybe"):
         answer_question(

@@ -46,7 +46,6 @@ class Command(BaseCommand):
             reading=reading.title if reading else None, on_text=stream,
             max_new_tokens=options["max_new_tokens"] or settings.GENERATOR_MAX_NEW_TOKENS,
         )  # fmt: skip
-        generation = result.generation
         report = {
             "question": question,
             "answer": result.text,
@@ -57,14 +56,8 @@ class Command(BaseCommand):
             "confidence": result.confidence,
             "decision": result.decision,
             "reason": result.score.reason if result.score else None,
-            "timings": {
-                "retrieval_s": round(result.retrieval_seconds, 3),
-                "time_to_first_token_s": round(generation.time_to_first_token, 3),
-                "total_generation_s": round(generation.total_time, 3),
-                "tokens": len(generation.token_ids),
-                "tokens_per_second": round(generation.tokens_per_second, 1),
-            },
-            "model": generation.model,
+            "timings": result.stage_timings(),
+            "model": result.generation.model,
             "index_version": index.version,
         }
         if options["json"]:
