@@ -26,10 +26,11 @@ def link_citations(text: str, anchors: dict[int, str]) -> str:
     return "".join(parts)
 
 
-def answer_html(answer: Answer) -> SafeString:
+def answer_html(answer: Answer, *, reveal: bool = False) -> SafeString:
     """Sanitised HTML of the answer text; once done, each kept [n] links to its section. A withheld answer
-    (the confidence model abstained) renders as nothing: its text is for reviewers, not students."""
-    if answer.withheld:
+    (the confidence model abstained) renders as nothing — its text is for reviewers — unless ``reveal``
+    (a reviewer has confirmed it correct)."""
+    if answer.withheld and not reveal:
         return mark_safe("")
     text = answer.text
     if answer.status == Answer.Status.DONE and answer.citations:
@@ -71,3 +72,17 @@ CONFIDENCE_WORDS = {
 
 def confidence_words(answer: Answer) -> str:
     return CONFIDENCE_WORDS.get(answer.decision, "")
+
+
+def correction_html(item: object) -> SafeString:
+    """Sanitised HTML of a reviewer's correction (Markdown with math), as the student and the reviewer see it."""
+    text = getattr(item, "correction", "") or ""
+    return mark_safe(render_markdown(text).html) if text else mark_safe("")  # noqa: S308 - render_markdown sanitises
+
+
+def reviewed_by(item: object) -> str:
+    """Who checked the answer, as the student reads it."""
+    reviewer, book = getattr(item, "reviewer", None), getattr(item, "book", None)
+    if reviewer is not None and book is not None and book.can_edit(reviewer):
+        return "Reviewed by your instructor"
+    return "Reviewed by a course reviewer"

@@ -18,7 +18,9 @@ from chapters.bank import QuestionData
 from chapters.models import Book
 from tests.conftest import PERSONAS
 from tests.images import png_bytes
-from tutor.models import Conversation
+from tutor.models import Answer, Conversation, Question
+from uq.models import ReviewItem
+from uq.reviews import do_queue_for_review
 
 OK, LOGIN, HOME, FORBIDDEN, NOT_FOUND, NOT_ALLOWED = 200, "login", "home", 403, 404, 405
 # staff is a superuser here, and Django gives a superuser every permission.
@@ -37,6 +39,7 @@ POST_ONLY = {
     "staff": NOT_ALLOWED,
 }
 REVIEWERS = {**dict.fromkeys(PERSONAS, FORBIDDEN), "anonymous": LOGIN, "reviewer": OK, "staff": OK}
+REVIEWERS_POST_ONLY = {**REVIEWERS, "reviewer": NOT_ALLOWED, "staff": NOT_ALLOWED}
 
 BOOK = {"book_slug": "signals"}
 SECTION = {"pk": "theorem"}  # replaced by the section's id at run time
@@ -90,6 +93,11 @@ EXPECTED: dict[str, tuple[dict[str, object], dict[str, object]]] = {
         {**dict.fromkeys(PERSONAS, NOT_FOUND), "anonymous": LOGIN, "student": OK},
     ),
     "uq:review": ({}, REVIEWERS),
+    "uq:review_item": ({"pk": "review"}, REVIEWERS),
+    "uq:review_verdict": ({"pk": "review"}, REVIEWERS_POST_ONLY),
+    "uq:review_preview": ({}, REVIEWERS_POST_ONLY),
+    "tutor:feedback": ({"pk": "answer"}, {**dict.fromkeys(PERSONAS, NOT_ALLOWED), "anonymous": LOGIN}),
+    "tutor:notifications": ({}, SIGNED_IN),
     "uq:confidence": ({}, {**REVIEWERS, "instructor": OK, "other_instructor": OK}),
     "uq:train": ({}, {**dict.fromkeys(PERSONAS, FORBIDDEN), "anonymous": LOGIN, "staff": NOT_ALLOWED}),
 }
@@ -123,6 +131,10 @@ def url_of(name: str, book: Book) -> str:
         kwargs["pk"] = book.questions.get().pk
     elif kwargs.get("pk") == "conversation":
         kwargs["pk"] = Conversation.objects.get().pk  # alice's
+    elif kwargs.get("pk") == "answer":
+        kwargs["pk"] = Answer.objects.get().pk  # alice's
+    elif kwargs.get("pk") == "review":
+        kwargs["pk"] = ReviewItem.objects.get().pk  # alice's answer, flagged
     return reverse(name, kwargs=kwargs)
 
 
@@ -131,7 +143,11 @@ def url_of(name: str, book: Book) -> str:
 def test_each_persona_gets_what_the_matrix_says(
     client: Client, persona: tuple[str, User | None], name: str, book: Book, student: User
 ) -> None:
-    Conversation.objects.create(user=student, book=book, title="Alice's questions")
+    conversation = Conversation.objects.create(user=student, book=book, title="Alice's questions")
+    answer = Answer.objects.create(
+        question=Question.objects.create(conversation=conversation, text="Why alias?"), status="done", decision="flag"
+    )
+    do_queue_for_review(answer, flagged=True)
     do_upload_figure(book, None, SimpleUploadedFile("plot.png", png_bytes()))
     do_save_question(
         book,
@@ -187,6 +203,7 @@ def test_only_staff_get_into_the_admin(client: Client, persona: tuple[str, User 
 WEBSOCKETS = {
     "/ws/echo/": {**dict.fromkeys(PERSONAS, OK), "anonymous": 4401},
     "/ws/tutor/": {**dict.fromkeys(PERSONAS, OK), "anonymous": 4401},
+    "/ws/notifications/": {**dict.fromkeys(PERSONAS, OK), "anonymous": 4401},
 }
 
 
