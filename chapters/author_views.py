@@ -417,7 +417,8 @@ def question_list(request: HttpRequest, book_slug: str) -> HttpResponse:
 def question_edit(request: HttpRequest, book_slug: str, pk: int | None = None) -> HttpResponse:
     book = editable_book(request, book_slug)
     question = get_object_or_404(book.questions, pk=pk) if pk else None
-    initial = QuestionForm.initial_from(question) if question else {}
+    # A new question may arrive prefilled (?text=…&type=…&sections=chapter/section), e.g. from a content gap.
+    initial = QuestionForm.initial_from(question) if question else QuestionForm.initial_from_query(request.GET)
     form = QuestionForm(request.POST or None, initial=initial, section_choices=section_choices(book))
     if request.method == "POST" and form.is_valid():
         try:

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "chapters",
     "tutor",
     "uq",
+    "analytics",
 ]
 
 MIDDLEWARE = [

@@ -37,7 +37,7 @@ class QueueFilter(forms.Form):
     )  # fmt: skip
     min_confidence = forms.FloatField(min_value=0, max_value=1, required=False, label="Confidence from")
     max_confidence = forms.FloatField(min_value=0, max_value=1, required=False, label="to")
-    since = forms.DateField(required=False, label="Asked from", widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(required=False, label="Queued from", widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="until", widget=forms.DateInput(attrs={"type": "date"}))
     sort = forms.ChoiceField(
         choices=[("oldest", "Oldest first"), ("newest", "Newest first"), ("least-confident", "Least confident first"),

@@ -98,6 +98,11 @@ EXPECTED: dict[str, tuple[dict[str, object], dict[str, object]]] = {
     "uq:review_preview": ({}, REVIEWERS_POST_ONLY),
     "tutor:feedback": ({"pk": "answer"}, {**dict.fromkeys(PERSONAS, NOT_ALLOWED), "anonymous": LOGIN}),
     "tutor:notifications": ({}, SIGNED_IN),
+    "analytics:index": ({}, ANY_AUTHOR),
+    "analytics:book": ({"slug": "signals"}, BOOK_AUTHORS),
+    "analytics:gaps": ({"slug": "signals"}, BOOK_AUTHORS),
+    "analytics:gap_section": ({"slug": "signals", "report": 1, "number": 0}, POST_ONLY),
+    "analytics:export": ({"slug": "signals", "table": "sections"}, BOOK_AUTHORS),
     "uq:confidence": ({}, {**REVIEWERS, "instructor": OK, "other_instructor": OK}),
     "uq:train": ({}, {**dict.fromkeys(PERSONAS, FORBIDDEN), "anonymous": LOGIN, "staff": NOT_ALLOWED}),
 }
