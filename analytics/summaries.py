@@ -36,7 +36,7 @@ def ece_trajectory(
         raise ValueError("confidence and correct must have the same length")
     if n < min_count:
         return []
-    stops = sorted({int(round(x)) for x in np.linspace(min_count, n, min(points, n - min_count + 1))})
+    stops = sorted({round(float(x)) for x in np.linspace(min_count, n, min(points, n - min_count + 1))})
     p, y = np.asarray(confidence, dtype=np.float64), np.asarray(correct, dtype=bool)
     return [(k, float(metrics.ece(p[:k], y[:k]))) for k in stops]
 

@@ -91,7 +91,7 @@ def test_the_heatmap_has_one_cell_per_count_and_escapes_labels() -> None:
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     tips = [c.find("{http://www.w3.org/2000/svg}title").text for c in cells]
     assert "Aliasing, wk 1: 1 question" in tips and any(t.endswith(": 5 questions") for t in tips)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="one row per row label"):
         charts.heatmap_svg(["a"], ["x", "y"], [[1]], title="t", desc="d")
 
 
@@ -122,7 +122,7 @@ def test_clopper_pearson_matches_the_exact_interval(k: int, n: int, low: float, 
 
 
 def test_clopper_pearson_refuses_impossible_counts() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="0 <= k <= n"):
         summaries.clopper_pearson(3, 2)
 
 
