@@ -1,7 +1,7 @@
 """The review queue's stage: alice's answers in Ines's book, judged by rita (reviewer).
 
 Answers are stored as a worker would have stored them (features included), without running the tutor, so each
-test sets up in milliseconds; tests/review/test_end_to_end.py runs the real flow through the tutor."""
+test sets up in milliseconds; test_verdicts.py::test_from_question_to_correction runs the flow through the tutor."""
 
 from __future__ import annotations
 
@@ -71,3 +71,6 @@ def queue(book: Book, student: User) -> Queue:
         return answer
 
     return make
+
+
+from tests.tutor.conftest import tutor  # noqa: E402, F401 (the tutor stage, for the end-to-end test)

@@ -184,3 +184,28 @@ def test_every_verdict_is_logged_with_who_and_what(queue: Queue, reviewer: User)
     reviews.do_review(item, reviewer, verdict="wrong", correction="It is 1 kHz.")
     event = ReviewEvent.objects.get(action="verdict")
     assert (event.actor, event.detail["verdict"], event.detail["correction"]) == (reviewer, "wrong", "It is 1 kHz.")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_from_question_to_correction(
+    tutor: object, client: Client, book: object, student: User, reviewer: User, settings: Settings
+) -> None:
+    """The whole loop with the tutor's real pipeline (scripted generator): asked, flagged by the head, queued,
+    corrected, learnt from, and read by the student."""
+    from tutor import actions
+
+    settings.UQ_MIN_NEW_LABELS = 1
+    head = synthetic_head(flag=1.0, abstain=0.0)  # nothing is sure enough to show plainly: everything is flagged
+    answer = actions.do_ask(student, book, "How fast must I sample?", section=book.sections.first())
+    item = ReviewItem.objects.get(answer=answer)
+    assert item.flagged and item.status == "open"
+
+    client.force_login(reviewer)
+    assert "How fast must I sample?" in client.get("/review/").content.decode()
+    client.post(f"/review/{item.pk}/verdict/", {"verdict": "wrong", "correction": "Faster than $2B$."})
+
+    active = Head.objects.get(generator="fake-generator", active=True)
+    assert active.provenance["refit_from"] == head.version  # the label was learnt, and the head refitted
+    client.force_login(student)
+    page = client.get(f"/tutor/conversations/{answer.question.conversation_id}/").content.decode()
+    assert "Here is a correction:" in page and r'Faster than <span class="math math-inline">\(2B\)</span>.' in page
