@@ -161,3 +161,6 @@ def daphne_server(django_db_setup: None, redis_clean: None, tmp_path_factory: py
         yield f"127.0.0.1:{port}"
     finally:
         stop(process)
+
+
+from tests.review.conftest import queue  # noqa: E402, F401 (answers in the review queue, for test_review_stack)

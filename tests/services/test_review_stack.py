@@ -15,7 +15,7 @@ from websockets.sync.client import connect
 
 from chapters.models import Book
 from tests.factories import UserFactory
-from tests.review.conftest import Queue, queue  # noqa: F401 (the fixture)
+from tests.review.conftest import Queue
 from tests.services.test_daphne import HTTPS, log_in
 from tests.uq.test_scoring import synthetic_head
 from uq import reviews
