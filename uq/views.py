@@ -3,9 +3,10 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -17,7 +18,7 @@ from chapters.markdown import render_markdown
 from tutor.rendering import correction_html
 from uq import actions, evaluation, reviews
 from uq.forms import QueueFilter, VerdictForm
-from uq.models import Head, ReviewItem, TrainingRun
+from uq.models import Example, Head, ReviewItem, TrainingRun
 
 QUEUE_PAGE_SIZE = 25
 
@@ -163,6 +164,9 @@ def confidence(request: HttpRequest) -> HttpResponse:
             rows.append((name, evaluation.cells(row)))
     # The SVGs are written by uq.plots from numbers, with every label escaped.
     svgs = {k: mark_safe(v) for k, v in (report or {}).get("svg", {}).items()}  # noqa: S308
+    labels = dict(
+        Example.objects.filter(generator=generator).values_list("source").annotate(n=Count("pk")).values_list("source", "n")
+    )
     return render(
         request,
         "uq/confidence.html",
@@ -175,6 +179,8 @@ def confidence(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "svgs": svgs,
             "run": TrainingRun.objects.first(),
+            "labels": labels,
+            "refit_every": settings.UQ_MIN_NEW_LABELS,
         },
     )
 

@@ -209,3 +209,16 @@ def test_from_question_to_correction(
     client.force_login(student)
     page = client.get(f"/tutor/conversations/{answer.question.conversation_id}/").content.decode()
     assert "Here is a correction:" in page and r'Faster than <span class="math math-inline">\(2B\)</span>.' in page
+
+
+def test_the_confidence_page_counts_the_labels_reviewers_gave(
+    client: Client, queue: Queue, reviewer: User, django_capture_on_commit_callbacks: OnCommit, settings: Settings
+) -> None:
+    settings.GENERATOR_MODEL = "/models/fake-generator"  # the generator the stored answers came from
+    synthetic_head(flag=0.5, abstain=0.1)
+    with django_capture_on_commit_callbacks(execute=True):
+        reviews.do_review(queue().review, reviewer, verdict="wrong")
+    client.force_login(reviewer)
+    page = client.get("/confidence/").content.decode()
+    assert "0 from the question bank, 1 from reviewers' verdicts" in page
+    assert "<dt>Reviewer verdicts learnt</dt><dd>1 (0 moved the flag threshold)" in page
