@@ -45,8 +45,25 @@ def token_required(view: View) -> View:
 ABSTAINED = "I'm not sure: I could not answer this reliably from the book. See relevant_sections."
 
 
+def review_json(answer: Answer) -> dict[str, Any] | None:
+    """A reviewer's verdict on the answer, once there is one (the correction as Markdown)."""
+    from uq.models import ReviewItem
+
+    item = ReviewItem.objects.filter(answer=answer, status=ReviewItem.Status.REVIEWED).first()
+    if item is None:
+        return None
+    return {
+        "verdict": item.verdict,
+        "correction": item.correction or None,
+        "reviewed_at": item.reviewed_at.isoformat() if item.reviewed_at else None,
+    }
+
+
 def answer_json(answer: Answer) -> dict[str, Any]:
     finished = answer.status == Answer.Status.DONE
+    review = review_json(answer) if finished else None
+    # A withheld answer a reviewer has confirmed correct is shown, as on the page.
+    withheld = answer.withheld and not (review and review["verdict"] == "correct")
     return {
         "id": answer.pk,
         "status": answer.status,
@@ -54,14 +71,15 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "book": answer.question.conversation.book.slug,
         "conversation": answer.question.conversation_id,
         # An abstained answer is withheld: the asker gets the abstention and the sections, never the text.
-        "answer": ABSTAINED if answer.withheld else answer.text,
-        "withheld": answer.withheld,
+        "answer": ABSTAINED if withheld else answer.text,
+        "withheld": withheld,
         "citations": [{"number": n, "section": title, "url": url} for n, title, url in citation_links(answer)]
-        if finished and not answer.withheld
+        if finished and not withheld
         else [],
         "relevant_sections": [{"section": title, "url": url} for title, url in relevant_sections(answer)]
-        if finished and answer.withheld
+        if finished and withheld
         else [],
+        "review": review,
         "decision": answer.decision or None,
         "confidence": answer.confidence,
         "confidence_words": confidence_words(answer) if finished else None,

@@ -165,7 +165,10 @@ def confidence(request: HttpRequest) -> HttpResponse:
     # The SVGs are written by uq.plots from numbers, with every label escaped.
     svgs = {k: mark_safe(v) for k, v in (report or {}).get("svg", {}).items()}  # noqa: S308
     labels = dict(
-        Example.objects.filter(generator=generator).values_list("source").annotate(n=Count("pk")).values_list("source", "n")
+        Example.objects.filter(generator=generator)
+        .values_list("source")
+        .annotate(n=Count("pk"))
+        .values_list("source", "n")
     )
     return render(
         request,

@@ -118,3 +118,19 @@ def test_opening_the_conversation_reads_its_notifications(
     client.force_login(student)
     client.get(f"/tutor/conversations/{answer.question.conversation_id}/")
     assert list(Notification.objects.filter(read_at__isnull=True).values_list("answer", flat=True)) == [elsewhere.pk]
+
+
+def test_the_api_carries_the_reviewers_verdict_and_correction(
+    client: Client, queue: Queue, student: User, reviewer: User
+) -> None:
+    from accounts.actions import do_issue_api_token
+
+    answer = queue(decision="abstain", answer_text="It shows up at 1 kHz.")
+    token = {"HTTP_AUTHORIZATION": f"Bearer {do_issue_api_token(student)}"}
+    before = client.get(f"/api/v1/answers/{answer.pk}", **token).json()
+    assert before["review"] is None and before["withheld"] and "1 kHz" not in before["answer"]
+
+    reviews.do_review(answer.review, reviewer, verdict="correct")
+    after = client.get(f"/api/v1/answers/{answer.pk}", **token).json()
+    assert after["review"]["verdict"] == "correct" and after["review"]["correction"] is None
+    assert after["withheld"] is False and after["answer"] == "It shows up at 1 kHz."
