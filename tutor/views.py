@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -62,7 +63,19 @@ def conversation(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def conversations(request: HttpRequest) -> HttpResponse:
-    items = Conversation.objects.filter(user=request.user).select_related("book")
+    items = (
+        Conversation.objects.filter(user=request.user)
+        .select_related("book")
+        .annotate(
+            asked=Count("questions", distinct=True),
+            reviewed=Count("questions", filter=Q(questions__answer__review__status="reviewed"), distinct=True),
+            unread=Count(
+                "questions__answer__notifications",
+                filter=Q(questions__answer__notifications__read_at__isnull=True),
+                distinct=True,
+            ),
+        )
+    )
     return render(request, "tutor/conversations.html", {"conversations": items})
 
 

@@ -134,3 +134,12 @@ def test_the_api_carries_the_reviewers_verdict_and_correction(
     after = client.get(f"/api/v1/answers/{answer.pk}", **token).json()
     assert after["review"]["verdict"] == "correct" and after["review"]["correction"] is None
     assert after["withheld"] is False and after["answer"] == "It shows up at 1 kHz."
+
+
+def test_her_questions_say_which_were_reviewed(client: Client, queue: Queue, student: User, reviewer: User) -> None:
+    answer = queue("Why alias?")
+    queue("What is a DFT?")
+    reviews.do_review(answer.review, reviewer, verdict="correct")
+    client.force_login(student)
+    page = client.get("/tutor/conversations/").content.decode()
+    assert page.count("1 question · 1 reviewed") == 1 and "1 new note from a reviewer" in page
