@@ -76,7 +76,8 @@ def book(instructor: User) -> Book:
     return book
 
 
-PERSONAS = ("anonymous", "student", "instructor", "other_instructor", "reviewer", "staff")
+# The persona set. Alice (student) owns the objects the matrix tests; Bob is the other student.
+PERSONAS = ("anonymous", "student", "other_student", "instructor", "other_instructor", "reviewer", "staff")
 
 
 @pytest.fixture(params=PERSONAS)
