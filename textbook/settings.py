@@ -180,7 +180,12 @@ else:
 
 # --- Authoring limits -------------------------------------------------------------------------
 FIGURE_MAX_BYTES = env_int("FIGURE_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
-IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
+FIGURE_MAX_PIXELS = env_int("FIGURE_MAX_PIXELS", 40_000_000, minimum=1)  # width × height × frames
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)  # the uploaded zip
+# What one zip may unpack to (chapters.archives): files, bytes in all, and how far it may inflate.
+IMPORT_MAX_FILES = env_int("IMPORT_MAX_FILES", 5000, minimum=1)
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024, minimum=1024)
+IMPORT_MAX_RATIO = env_int("IMPORT_MAX_RATIO", 100, minimum=2)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # form posts (Markdown bodies); files stream to disk
 
 # --- Channels and tasks ---------------------------------------------------------------------
