@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SERVICES_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379/15 TASKS_MODE=celery
 
-.PHONY: install run test test-services test-all lint format lock vendor clean
+.PHONY: install run test test-services test-all lint audit format lock vendor clean
 
 install: $(VENV)/.installed
 
@@ -32,7 +32,7 @@ run: install
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) textbook.asgi:application
 
-test: install lint
+test: install lint audit
 	$(PY) -m pytest
 
 test-services: install
@@ -47,6 +47,9 @@ lint: install
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run > /dev/null
+
+audit: install  # known vulnerabilities in the pinned requirements (needs PyPI; fails loudly without it)
+	$(PY) scripts/audit.py requirements.txt requirements-dev.txt
 
 format: install
 	$(VENV)/bin/ruff check --fix .

@@ -119,7 +119,8 @@ def do_ask_from(user: Any, data: Mapping[str, Any]) -> Answer:
     book = Book.objects.filter(slug=slug).first()
     if book is None:
         raise AskError(f"No book {slug!r}. Open a book before asking the tutor.")
-    section = Section.objects.filter(book=book, pk=int_or_none(data.get("section"))).first()
+    # Only a published section: a draft's title would reach the prompt (and maybe the answer).
+    section = Section.objects.filter(book=book, pk=int_or_none(data.get("section")), published__isnull=False).first()
     conversation = Conversation.objects.filter(user=user, pk=int_or_none(data.get("conversation"))).first()
     return do_ask(user, book, str(data.get("question", "")), section=section, conversation=conversation)
 

@@ -42,6 +42,23 @@ def token_required(view: View) -> View:
     return wrapped
 
 
+def only(method: str) -> Callable[[View], View]:
+    """Answer any other method with a JSON 405 (so a POST to a read-only endpoint changes nothing, visibly)."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        async def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+            if request.method not in (method, "HEAD" if method == "GET" else method):
+                response = error(f"Use {method}.", 405)
+                response["Allow"] = method
+                return response
+            return await view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
 ABSTAINED = "I'm not sure: I could not answer this reliably from the book. See relevant_sections."
 
 
@@ -121,6 +138,7 @@ def _ask(user: Any, body: dict[str, Any]) -> Answer:
 
 
 @token_required
+@only("GET")
 async def answer(request: HttpRequest, pk: int) -> JsonResponse:
     """GET an answer; `?wait=N` (≤ 60) holds the request until it is done or failed."""
     try:
@@ -147,6 +165,7 @@ def _load(user: Any, pk: int) -> Answer | None:
 
 
 @token_required
+@only("GET")
 async def books(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"books": await sync_to_async(_books)()})
 
@@ -159,6 +178,7 @@ def _books() -> list[dict[str, Any]]:
 
 
 @token_required
+@only("GET")
 async def book(request: HttpRequest, slug: str) -> JsonResponse:
     found = await sync_to_async(_book)(slug)
     return JsonResponse(found) if found else error("No such book.", 404)

@@ -14,6 +14,7 @@ from chapters.markdown import render_markdown
 from tutor import actions
 from tutor.events import user_group
 from tutor.models import Answer, Notification
+from tutor.rendering import answer_anchor_prefix
 
 
 def query_ids(scope: dict[str, Any], name: str, limit: int = 50) -> list[int]:
@@ -120,7 +121,8 @@ class TutorConsumer(AsyncJsonWebsocketConsumer):
         return render_to_string(f"tutor/fragments.html#{part}", {"answer": answer, "question": answer.question})
 
     async def answer_token(self, event: dict[str, Any]) -> None:
-        body = mark_safe(render_markdown(event["text"]).html)  # noqa: S308 - sanitised by render_markdown
+        rendered = render_markdown(event["text"], anchor_prefix=answer_anchor_prefix(event["answer"]))
+        body = mark_safe(rendered.html)  # noqa: S308 - sanitised by render_markdown
         html = render_to_string("tutor/fragments.html#provisional", {"answer_id": event["answer"], "body": body})
         await self.send(text_data=html)
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.decorators import perm_required
 from chapters.markdown import render_markdown
-from tutor.rendering import correction_html
+from tutor.rendering import answer_anchor_prefix, correction_html
 from uq import actions, evaluation, reviews
 from uq.forms import QueueFilter, VerdictForm
 from uq.models import Example, Head, ReviewItem, TrainingRun
@@ -89,7 +89,7 @@ def _item_context(request: HttpRequest, item: ReviewItem, form: VerdictForm, que
         "student": reviews.student_name(item, request.user),
         "passages": answer.passages,
         "signals": reviews.signal_readings(answer),
-        "answer_html": mark_safe(render_markdown(answer.text).html),  # noqa: S308 - sanitised by render_markdown
+        "answer_html": mark_safe(render_markdown(answer.text, anchor_prefix=answer_anchor_prefix(answer.pk)).html),  # noqa: S308
         "correction_html": correction_html(item),
         "form": form,
         "query": query,
@@ -146,7 +146,7 @@ def _list_row(request: HttpRequest, item: ReviewItem, error: str = "") -> HttpRe
 def review_preview(request: HttpRequest) -> HttpResponse:
     """The correction as the student will see it (htmx, while the reviewer types)."""
     text = request.POST.get("correction", "")[: reviews.MAX_CORRECTION_CHARS]
-    html = mark_safe(render_markdown(text).html)  # noqa: S308 - sanitised by render_markdown
+    html = mark_safe(render_markdown(text, anchor_prefix="review-preview-").html)  # noqa: S308 - sanitised
     return render(request, "uq/review_item.html#preview", {"correction_html": html})
 
 
