@@ -43,13 +43,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.actions import do_issue_api_token
+from analytics.models import GapReport
 from chapters import actions as chapter_actions
 from chapters.bank import QuestionData
 from chapters.models import Book
 from tests.conftest import PERSONAS
 from tests.factories import PASSWORD
 from tests.images import png_bytes
-from analytics.models import GapReport
 from tutor.models import Answer, Conversation, Notification, Question
 from uq.models import ReviewItem
 from uq.reviews import do_queue_for_review
