@@ -10,6 +10,7 @@ here and a few lines in its test.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -270,3 +271,42 @@ class Editor:
     def save_and_publish(self) -> None:
         self.page.get_by_role("button", name="Save and publish").click()
         expect(self.page.locator(".messages")).to_contain_text("Published revision")
+
+
+# --- the keyboard ----------------------------------------------------------------------------------
+
+# What has focus, where it sits on the page, and whether the focus ring can be seen.
+_FOCUSED = r"""() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return null;
+    const style = getComputedStyle(el);
+    const region = el.closest(".skip-link") ? "skip-link" : el.closest(".site-header") ? "header"
+        : el.closest("nav.outline") ? "outline" : el.closest("figure.demo") ? "demo"
+        : el.closest(".quiz") ? "quiz" : el.closest(".tutor-panel") ? "tutor"
+        : el.closest("article .prose") ? "content" : el.closest("article") ? "article" : "other";
+    const ring = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2
+        && !/rgba\(.*, 0\)$/.test(style.outlineColor);
+    return {
+        region, tag: el.tagName.toLowerCase(), id: el.id, type: el.type || "",
+        name: (el.getAttribute("aria-label") || el.labels?.[0]?.textContent || el.textContent || "").trim().slice(0, 80),
+        ring, visible: el.checkVisibility({opacityProperty: true, visibilityProperty: true}),
+    };
+}"""
+
+
+def focused(page: Page) -> dict[str, Any] | None:
+    """The focused element as {region, tag, id, type, name, ring, visible}, or None on the page itself."""
+    return page.evaluate(_FOCUSED)  # type: ignore[no-any-return]
+
+
+def tab_to(page: Page, wanted: Callable[[dict[str, Any]], bool], *, limit: int = 400) -> list[dict[str, Any]]:
+    """Presses Tab until `wanted(focused element)` holds; returns every element focused on the way."""
+    path: list[dict[str, Any]] = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        here = focused(page)
+        if here is not None:
+            path.append(here)
+            if wanted(here):
+                return path
+    raise AssertionError(f"Tab never reached the element; the last ones were {path[-5:]}")
