@@ -32,6 +32,11 @@ class Problems:
     server_log: Path
     log_offset: int = 0
     messages: list[str] = field(default_factory=list)
+    tolerated: list[re.Pattern[str]] = field(default_factory=list)
+
+    def tolerate(self, pattern: str) -> None:
+        """Ignore console errors matching `pattern`: only for what a test provokes on purpose."""
+        self.tolerated.append(re.compile(pattern))
 
     @classmethod
     def watch(cls, page: Page, server_log: Path) -> Problems:
@@ -43,7 +48,9 @@ class Problems:
     def _console(self, message: ConsoleMessage) -> None:
         if message.type == "error":
             where = message.location.get("url", "")
-            self.messages.append(f"console error: {message.text} ({where})")
+            text = f"console error: {message.text} ({where})"
+            if not any(pattern.search(text) for pattern in self.tolerated):
+                self.messages.append(text)
 
     def server_errors(self) -> list[str]:
         if not self.server_log.exists():
@@ -252,6 +259,21 @@ class Tutor:
 
 
 # --- authoring -------------------------------------------------------------------------------------
+
+
+def start_section(page: Page, book: str, slug: str, chapter: str, section: str) -> Editor:
+    """From the author dashboard: a new book, its first chapter, and an empty section open in the editor."""
+    page.goto("/author/")
+    page.get_by_label("Title").fill(book)
+    page.get_by_label("Slug").fill(slug)
+    page.get_by_role("button", name="Create book").click()
+    page.get_by_label("New chapter").fill(chapter)
+    page.get_by_role("button", name="Add chapter").click()
+    page.get_by_label("New section").fill(section)
+    page.get_by_role("button", name="Add section").click()
+    editor = Editor(page)
+    expect(editor.title).to_have_value(section)
+    return editor
 
 
 class Editor:

@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.pages import Editor, Journey, Reader, log_in
+from tests.browser.pages import Journey, Reader, log_in, start_section
 
 pytestmark = pytest.mark.browser
 
@@ -57,15 +57,7 @@ def test_ines_writes_previews_and_publishes_a_section_with_math_and_a_demo(journ
     expect(page.get_by_role("heading", name="Your books")).to_be_visible()
     journey.step("author-dashboard")
 
-    page.get_by_label("Title").fill("Windows for FIR design")
-    page.get_by_label("Slug").fill("fir-windows")
-    page.get_by_role("button", name="Create book").click()
-    page.get_by_label("New chapter").fill("The window method")
-    page.get_by_role("button", name="Add chapter").click()
-    page.get_by_label("New section").fill("The Hann window")
-    page.get_by_role("button", name="Add section").click()
-    editor = Editor(page)
-    expect(editor.title).to_have_value("The Hann window")
+    editor = start_section(page, "Windows for FIR design", "fir-windows", "The window method", "The Hann window")
     journey.step("new-section-editor")
 
     editor.objectives.fill("Write down the Hann window\nCompare its sidelobes with the rectangular window's")
