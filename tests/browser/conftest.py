@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Playwright, sync_playwright
 
 from tests.browser.pages import Journey, Problems
 from tests.browser.server import ROOT, Site
@@ -108,11 +108,6 @@ def new_page(chromium: Browser, site: Site, artifacts: Path) -> Iterator[Callabl
 def journey(new_page: Callable[..., Journey]) -> Journey:
     """One page with JavaScript, watched for errors, that takes a screenshot and runs axe at each step."""
     return new_page()
-
-
-@pytest.fixture
-def page(journey: Journey) -> Page:
-    return journey.page
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
