@@ -41,7 +41,7 @@ from pygments.util import ClassNotFound
 
 __all__ = ["RENDERER_VERSION", "DemoBlock", "Heading", "Rendered", "render_markdown", "sanitize_html"]
 
-RENDERER_VERSION = 3  # bump whenever the HTML for the same Markdown changes
+RENDERER_VERSION = 4  # bump whenever the HTML for the same Markdown changes
 
 ImageResolver = Callable[[str], str | None]
 
@@ -85,7 +85,7 @@ _TAGS = frozenset(
 _HEADING_ATTRIBUTES = frozenset({"id"})
 _ATTRIBUTES: dict[str, frozenset[str]] = {
     "*": frozenset({"class"}),
-    "a": frozenset({"href", "title", "id", "aria-hidden"}),
+    "a": frozenset({"href", "title", "id", "aria-hidden", "aria-label"}),
     "abbr": frozenset({"title"}),
     "img": frozenset({"src", "alt", "title", "width", "height"}),
     "li": frozenset({"id"}),
@@ -105,7 +105,7 @@ PAGE_IDS = frozenset(
     {
         *("main", "tutor", "tutor-title", "tutor-log", "tutor-error", "tutor-conversation", "tutor-question"),
         *("quiz-title", "section-title", "section-form", "preview", "preview-title", "body-help", "index-status"),
-        *("notification-count", "toasts", "queue-results", "queue-keys", "tutor-said", "verdict-title"),
+        *("notification-count", "toasts", "queue-results", "queue-keys", "tutor-said", "verdict-title", "reader-text"),
         *("id_correction", "correction-help", "correction-preview", "confidence-title", "passages-title", "log-title"),
     }
 )
@@ -284,6 +284,7 @@ def _anchor_headings(state: StateCore) -> None:
         anchors.setdefault(base, anchor)  # a link to a page id stepped around follows the heading
         token.attrSet("id", render.nonce + anchor)
         close.meta["anchor"] = anchor
+        close.meta["title"] = text
         render.headings.append(Heading(level=int(token.tag[1]), text=text, anchor=anchor))
     if render.prefix or renamed:
         _retarget_fragment_links(tokens, anchors)
@@ -306,7 +307,10 @@ def _render_heading_close(
 ) -> str:
     token = tokens[idx]
     anchor = escapeHtml(str(token.meta.get("anchor", "")))
-    permalink = f' <a class="anchor" href="#{anchor}" aria-hidden="true">#</a>' if anchor else ""
+    # A named link, not an aria-hidden one: it takes keyboard focus (and shows on focus), and a focusable
+    # element hidden from assistive technology is announced as nothing at all.
+    label = escapeHtml(f"Link to {token.meta.get('title', 'this heading')}")
+    permalink = f' <a class="anchor" href="#{anchor}" aria-label="{label}">#</a>' if anchor else ""
     return f"{permalink}</{token.tag}>\n"
 
 

@@ -165,7 +165,7 @@ def test_headings_get_prefixed_anchors_and_permalinks() -> None:
     )
     assert rendered.html.startswith(
         '<h2 id="s2-the-sampling-theorem">The Sampling Theorem '
-        '<a class="anchor" href="#s2-the-sampling-theorem" aria-hidden="true" rel="noopener noreferrer">#</a></h2>'
+        '<a class="anchor" href="#s2-the-sampling-theorem" aria-label="Link to The Sampling Theorem" rel="noopener noreferrer">#</a></h2>'
     )
 
 
