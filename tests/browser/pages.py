@@ -249,6 +249,15 @@ class Tutor:
         self.submit.click()
         return self.last_answer()
 
+    def ask_new(self, question: str) -> Locator:
+        """Ask over the websocket where the panel already shows earlier answers: the new exchange's answer,
+        once the page has it (until then the last answer on the page is an old one)."""
+        exchanges = self.log.locator(".exchange")
+        before = exchanges.count()
+        self.ask(question)
+        expect(exchanges).to_have_count(before + 1)
+        return exchanges.nth(before).locator(".answer")
+
     def last_answer(self) -> Locator:
         return self.log.locator(".exchange").last.locator(".answer")
 
@@ -256,6 +265,55 @@ class Tutor:
         """Until the answer is final: done (shown, flagged or withheld) — failing if the tutor failed."""
         expect(answer).to_have_class(re.compile(r"\banswer-(done|failed)\b"), timeout=TUTOR_SECONDS * 1000)
         expect(answer).to_have_class(re.compile(r"\banswer-done\b"))
+
+
+def answer_id(answer: Locator) -> int:
+    """The database id of an answer on the page (its element is ``#answer-<id>``)."""
+    return int(str(answer.get_attribute("id")).removeprefix("answer-"))
+
+
+class Feedback:
+    """ "Was this helpful? Yes / No" and "Report a problem" under one answer."""
+
+    def __init__(self, page: Page, answer: int) -> None:
+        self.page, self.answer = page, answer
+        self.box = page.locator(f"#feedback-{answer}")
+
+    def thumbs_down(self) -> None:
+        self.box.get_by_role("button", name="No").click()
+        expect(self.box.locator("details.report[open]")).to_be_visible()  # it asks what is wrong, in place
+
+    def report(self, reason: str, comment: str = "") -> None:
+        self.box.get_by_label(reason).check()
+        if comment:
+            self.box.get_by_label("Anything else? (optional)").fill(comment)
+        self.box.get_by_role("button", name="Send to a reviewer").click()
+        expect(self.box).to_contain_text("You reported this answer")
+
+
+# --- reviewing -------------------------------------------------------------------------------------
+
+
+class ReviewQueue:
+    """The reviewers' queue: filters, the list (j/k, Enter, c, w) and an item's page."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.items = page.locator(".queue-item")
+
+    @classmethod
+    def open(cls, page: Page, query: str = "") -> ReviewQueue:
+        page.goto(f"/review/{'?' + query if query else ''}")
+        return cls(page)
+
+    def item_for(self, question: str) -> Locator:
+        return self.items.filter(has=self.page.get_by_role("link", name=question))
+
+    def correction(self) -> Locator:
+        return self.page.get_by_label("Wrong, with a correction for the student")
+
+    def preview(self) -> Locator:
+        return self.page.locator("#correction-preview")
 
 
 # --- authoring -------------------------------------------------------------------------------------

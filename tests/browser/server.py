@@ -46,6 +46,7 @@ from accounts.actions import do_create_user
 call_command("migrate", "--noinput", verbosity=0)
 do_create_user("ines", {PASSWORD!r}, role="instructor")
 do_create_user("bob", {PASSWORD!r}, role="student")
+do_create_user("rita", {PASSWORD!r}, role="reviewer")
 settings.INDEX_ON_PUBLISH = False  # build_index below builds it once, in this process
 call_command("import_book", "content", "--owner", "ines", "--publish", verbosity=0)
 call_command("build_index", verbosity=0)
@@ -162,10 +163,14 @@ for number, chapter, slug in data["citations"]:
     cited = Section.objects.get(book=book, chapter__slug=chapter, slug=slug)
     citations.append({"number": number, "section_id": cited.pk, "section_title": cited.title, "anchor": cited.anchor})
 now = timezone.now()
-Answer.objects.create(
+answer = Answer.objects.create(
     question=question, status="done", text=data["text"], raw_text=data["text"], citations=citations,
     decision=data["decision"], confidence=data["confidence"], started_at=now, first_token_at=now, finished_at=now,
 )
+if data["decision"] in ("flag", "abstain"):  # as the worker does: the review queue gets it
+    from uq.reviews import do_queue_for_review
+
+    do_queue_for_review(answer, flagged=data["decision"] == "flag", abstained=data["decision"] == "abstain")
 Conversation.objects.filter(pk=conversation.pk).update(updated_at=now)
 print(conversation.pk)
 """

@@ -10,8 +10,10 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.pages import Journey, Reader, log_in, start_section
+from tests.browser.server import Site, finished_answer
 
 pytestmark = pytest.mark.browser
+CHAPTER, SECTION = "sampling-and-aliasing", "sampling-theorem"
 
 HANN = """A window $w[n]$ of length $N$ multiplies the ideal impulse response $h_d[n]$ so that the
 filter has finitely many taps. The Hann window is
@@ -95,6 +97,32 @@ def test_ines_writes_previews_and_publishes_a_section_with_math_and_a_demo(journ
     journey.step("in-search")
     hit.get_by_role("link", name="The Hann window").click()
     expect(reader.title()).to_have_text("The Hann window")
+
+
+def test_ines_reads_where_her_students_struggle_and_looks_for_gaps(site: Site, journey: Journey) -> None:
+    for question in ("What is a wavelet transform?", "How do wavelets differ from Fourier analysis?"):
+        finished_answer(site, "bob", question, "The book does not cover this.", reading=(CHAPTER, SECTION),
+                        decision="flag", confidence=0.1)  # fmt: skip
+    page = journey.page
+    log_in(page, "ines")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Analytics").click()
+    page.get_by_role("link", name="Signals and Systems, Sampled").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("how students use the tutor")
+    expect(page.get_by_role("img", name="Questions asked, by section")).to_be_visible()  # the heatmap
+    expect(page.get_by_role("heading", name="By section")).to_be_visible()
+    journey.step("analytics", full_page=True)
+
+    gaps = page.locator("#gaps")
+    gaps.get_by_role("button", name="Look for gaps").click()
+    group = gaps.locator(".gap").filter(has_text="wavelet")
+    expect(group).to_contain_text("2 questions", timeout=120_000)  # the finder embeds them on a worker
+    expect(group.get_by_role("button", name="Draft a section")).to_be_visible()
+    journey.step("gaps")
+
+    group.get_by_role("button", name="Draft a section").click()
+    expect(page.get_by_label("Title")).to_have_value(re.compile(r"^Draft: "))
+    expect(page.get_by_label("Text", exact=True)).to_have_value(re.compile("wavelet"))
+    journey.step("drafted-from-a-gap")
 
 
 def test_ines_imports_a_zipped_course_folder_through_the_upload_form(journey: Journey) -> None:

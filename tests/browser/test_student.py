@@ -8,7 +8,17 @@ from collections.abc import Callable
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.pages import TUTOR_SECONDS, Journey, Reader, Tutor, log_in, section_path, sign_up
+from tests.browser.pages import (
+    TUTOR_SECONDS,
+    Feedback,
+    Journey,
+    Reader,
+    Tutor,
+    answer_id,
+    log_in,
+    section_path,
+    sign_up,
+)
 from tests.browser.server import Site, finished_answer
 
 pytestmark = pytest.mark.browser
@@ -81,6 +91,12 @@ def test_alice_signs_up_reads_a_section_plays_its_demo_takes_its_quiz_and_asks_t
     expect(answer.locator(".provisional")).to_have_count(0)
     expect(answer.locator(".confidence")).to_be_visible()  # scored by the shipped confidence head
     journey.step("answered")
+
+    feedback = Feedback(page, answer_id(answer))
+    feedback.thumbs_down()
+    journey.step("thumbs-down")
+    feedback.report("It does not answer my question", "I asked for the rate, not the theorem.")
+    journey.step("reported")
 
 
 def test_bob_follows_a_citation_in_an_answer_to_the_cited_section(site: Site, journey: Journey) -> None:

@@ -143,3 +143,13 @@ def test_her_questions_say_which_were_reviewed(client: Client, queue: Queue, stu
     client.force_login(student)
     page = client.get("/tutor/conversations/").content.decode()
     assert page.count("1 question · 1 reviewed") == 1 and "1 new note from a reviewer" in page
+
+
+def test_a_flagged_answer_that_cites_nothing_points_to_the_sections_it_was_shown(
+    client: Client, queue: Queue, student: User
+) -> None:
+    answer = queue(decision="flag", answer_text="The book does not cover this.")
+    client.force_login(student)
+    page = client.get(f"/tutor/conversations/{answer.question.conversation_id}/").content.decode()
+    assert "Unsure — check the sections below." in page
+    assert 'Sections that may help: <a href="/books/signals/sampling/the-sampling-theorem/#' in page
