@@ -216,6 +216,11 @@ GENERATOR_DTYPE = env_choice("GENERATOR_DTYPE", "auto", ("bfloat16", "float16", 
 GENERATOR_MAX_NEW_TOKENS = env_int("GENERATOR_MAX_NEW_TOKENS", 128, minimum=1)
 # Torch threads for generation (0: torch's default). On a CPU shared with other work, 1 is faster.
 GENERATOR_THREADS = env_int("GENERATOR_THREADS", 0, minimum=0)
+# Tests and load benchmarks only: a fast deterministic stand-in replaces the language model ("on", or options
+# like "delay_ms=15,tokens=48"; tutor/standin.py). Refused with DEBUG off unless ALLOW_STANDIN_GENERATOR is
+# set, and an error under `check --deploy`: students must never get canned text by accident.
+GENERATOR_STANDIN = env_str("GENERATOR_STANDIN", "") or ""
+ALLOW_STANDIN_GENERATOR = env_bool("ALLOW_STANDIN_GENERATOR", False)
 # Confidence: among answers shown without a flag, at most UQ_TARGET_RISK are wrong (with probability
 # 1 − UQ_DELTA over the calibration draw); at most UQ_BETA of correct answers are withheld (in expectation).
 UQ_TARGET_RISK = env_float("UQ_TARGET_RISK", 0.10, low=0.001, high=0.999)
