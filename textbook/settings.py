@@ -231,6 +231,32 @@ UQ_MIN_NEW_LABELS = env_int("UQ_MIN_NEW_LABELS", 20, minimum=1)  # verdicts befo
 TUTOR_MAX_QUESTION_CHARS = env_int("TUTOR_MAX_QUESTION_CHARS", 2000, minimum=1)
 TUTOR_QUESTIONS_PER_MINUTE = env_int("TUTOR_QUESTIONS_PER_MINUTE", 6, minimum=1)
 
+# --- Reliability: answer deadlines and periodic jobs ----------------------------------------
+# A worker gives up an answer after TUTOR_ANSWER_TIMEOUT seconds (Celery's soft time limit: the answer fails
+# and the student is told) and is killed 15 s later (the hard limit). So an answer still `generating` after
+# that, plus a margin, has lost its worker (tutor.actions.do_reap_stale_answers fails it and tells the
+# student); one still `queued` after TUTOR_QUEUE_TIMEOUT lost its message or has no `gpu` worker.
+TUTOR_ANSWER_TIMEOUT = env_int("TUTOR_ANSWER_TIMEOUT", 120, minimum=5)
+TUTOR_QUEUE_TIMEOUT = env_int("TUTOR_QUEUE_TIMEOUT", 600, minimum=5)
+CELERY_TASK_ANNOTATIONS = {  # 15: tutor.actions.HARD_LIMIT_EXTRA, which the reaper counts on
+    "tutor.tasks.answer": {"soft_time_limit": TUTOR_ANSWER_TIMEOUT, "time_limit": TUTOR_ANSWER_TIMEOUT + 15}
+}
+# A message taken by a worker that then dies whole (SIGKILL, OOM, a lost machine) goes back to its queue
+# only after this long (kombu's Redis transport; a worker whose pool child dies requeues at once). It must
+# exceed the longest task (acks_late would run a longer one twice), so it stays at Redis's usual hour and the
+# reaper, not redelivery, ends such an answer; a late redelivery finds it finished and does nothing.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Periodic jobs: `celery -A textbook beat` sends them (one beat per deployment); the embedded default runs
+# the same table on a timer thread in the web process (textbook/periodic.py).
+REAPER_INTERVAL = env_int("REAPER_INTERVAL", 30, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    "reap-stale-answers": {"task": "tutor.tasks.reap_stale_answers", "schedule": float(REAPER_INTERVAL)},
+    "clear-expired-sessions": {"task": "textbook.tasks.clear_expired_sessions", "schedule": 24 * 3600.0},
+}
+# /healthz asks the workers which queues they consume at most this often (seconds), waiting this long for replies.
+HEALTHZ_CACHE_SECONDS = env_int("HEALTHZ_CACHE_SECONDS", 15, minimum=0)
+HEALTHZ_WORKER_TIMEOUT = env_float("HEALTHZ_WORKER_TIMEOUT", 1.0, low=0.1, high=30.0)
+
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

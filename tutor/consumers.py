@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 from typing import Any
 
+import redis
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.template.loader import render_to_string
@@ -13,8 +16,26 @@ from chapters.markdown import render_markdown
 from tutor import actions
 from tutor.models import Answer
 
+logger = logging.getLogger(__name__)
+
+# The channel layer lives in Redis: when Redis goes away, receiving, joining a group or sending to one raises.
+LAYER_ERRORS = (redis.exceptions.RedisError, OSError)
+LOST = "The tutor lost its connection to the server. Your questions are saved; reconnecting…"
+MAX_RESUMED = 20
+
 
 class TutorConsumer(AsyncJsonWebsocketConsumer):
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except LAYER_ERRORS as exc:
+            # Not a silent hang: say so in the panel, and close with 1013 ("try again later"), on which the
+            # browser's htmx ws extension reconnects by itself (with backoff) until Redis is back.
+            logger.warning("Tutor socket lost the channel layer: %s: %s", type(exc).__name__, exc)
+            with contextlib.suppress(Exception):  # the socket may be gone too
+                await self.error(LOST)
+                await self.close(code=1013)
+
     async def connect(self) -> None:
         await self.accept()
         if not self.scope["user"].is_authenticated:
@@ -40,6 +61,9 @@ class TutorConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(content, dict):
             await self.error("Messages must be JSON objects.")
             return
+        if content.get("action") == "resume":
+            await self.resume(content.get("answers"))
+            return
         if content.get("action") == "retry":
             answer_id = await self.retry(content.get("answer"))
         else:
@@ -49,6 +73,19 @@ class TutorConsumer(AsyncJsonWebsocketConsumer):
 
     async def error(self, message: str) -> None:
         await self.send(text_data=render_to_string("tutor/fragments.html#error", {"message": message}))
+
+    async def resume(self, answer_ids: Any) -> None:
+        """A browser back after a lost connection names the answers it still shows unfinished: they may have
+        ended while it was away. Send each as it is now and follow it; clear the connection error."""
+        for answer_id in await self.own_answers(answer_ids):
+            await self.follow(answer_id)
+        await self.error("")
+
+    @database_sync_to_async
+    def own_answers(self, answer_ids: Any) -> list[int]:
+        wanted = [actions.int_or_none(i) for i in answer_ids[:MAX_RESUMED]] if isinstance(answer_ids, list) else []
+        mine = Answer.objects.filter(question__conversation__user=self.scope["user"], pk__in=[i for i in wanted if i])
+        return list(mine.values_list("pk", flat=True))
 
     @database_sync_to_async
     def unfinished_answers(self) -> list[int]:
@@ -85,10 +122,12 @@ class TutorConsumer(AsyncJsonWebsocketConsumer):
         return actions.do_retry(answer).pk
 
     async def follow(self, answer_id: int, *, new: bool = False) -> None:
-        if answer_id not in self.following:
-            await self.channel_layer.group_add(f"answer-{answer_id}", self.channel_name)
-            self.following.add(answer_id)
-        await self.send(text_data=await self.fragment(answer_id, "exchange" if new else "answer"))
+        try:
+            if answer_id not in self.following:  # joined before the fragment is read: no event falls between
+                await self.channel_layer.group_add(f"answer-{answer_id}", self.channel_name)
+                self.following.add(answer_id)
+        finally:  # even when the layer is down, show the question (stored) and its answer's state
+            await self.send(text_data=await self.fragment(answer_id, "exchange" if new else "answer"))
 
     @database_sync_to_async
     def fragment(self, answer_id: int, part: str) -> str:
