@@ -13,6 +13,10 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from redis.asyncio.retry import Retry as AsyncRedisRetry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from textbook.env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
@@ -166,13 +170,20 @@ IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # form posts (Markdown bodies); files stream to disk
 
 # --- Channels and tasks ---------------------------------------------------------------------
+# After Redis restarts every pooled connection is dead once, and redis-py's asyncio client does not retry by
+# default: the first group_add or group_send on each would fail a student's socket or a worker's answer.
+# Retry such a command on a fresh connection, three times within about a second (tests/services).
+REDIS_RETRY = {
+    "retry": AsyncRedisRetry(ExponentialBackoff(cap=0.5, base=0.1), 3),
+    "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+}
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # channels_redis blocks 5 s in BZPOPMIN; redis-py 8 also times socket reads out at 5 s,
             # so an idle websocket (a long answer, a slow worker) raised TimeoutError. Read longer.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "prefix": "textbook"},
+            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30, **REDIS_RETRY}], "prefix": "textbook"},
         }
     }
 else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 from typing import Any
 
 import redis
@@ -16,8 +15,6 @@ from chapters.markdown import render_markdown
 from tutor import actions
 from tutor.models import Answer
 
-logger = logging.getLogger(__name__)
-
 # The channel layer lives in Redis: when Redis goes away, receiving, joining a group or sending to one raises.
 LAYER_ERRORS = (redis.exceptions.RedisError, OSError)
 LOST = "The tutor lost its connection to the server. Your questions are saved; reconnecting…"
@@ -28,13 +25,13 @@ class TutorConsumer(AsyncJsonWebsocketConsumer):
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
             await super().__call__(scope, receive, send)
-        except LAYER_ERRORS as exc:
-            # Not a silent hang: say so in the panel, and close with 1013 ("try again later"), on which the
-            # browser's htmx ws extension reconnects by itself (with backoff) until Redis is back.
-            logger.warning("Tutor socket lost the channel layer: %s: %s", type(exc).__name__, exc)
+        except LAYER_ERRORS:
+            # Not a silent hang: say so in the panel, then let the error end the consumer. Daphne closes the
+            # socket with 1011 (an application may not send 1011-1013 itself), on which the browser's htmx
+            # ws extension reconnects by itself, with backoff, until Redis is back.
             with contextlib.suppress(Exception):  # the socket may be gone too
                 await self.error(LOST)
-                await self.close(code=1013)
+            raise
 
     async def connect(self) -> None:
         await self.accept()

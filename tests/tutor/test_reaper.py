@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import redis
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import User
@@ -15,8 +16,10 @@ from pytest_django.fixtures import Settings
 from chapters.models import Book
 from tests.tutor.fakes import FakeGenerator
 from textbook.asgi import application
+from textbook.channel_layers import ThreadSafeInMemoryChannelLayer
 from textbook.celery import app
 from tutor import actions, tasks
+from tutor.consumers import LOST
 from tutor.models import Answer, Conversation, IndexBuild, Question
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -138,3 +141,18 @@ async def test_a_browser_back_after_a_lost_connection_learns_how_alices_answers_
     assert cleared.strip() == '<div id="tutor-error" hx-swap-oob="true" class="tutor-error" role="alert"></div>'
     assert await communicator.receive_nothing(timeout=0.3)  # and nothing of Bob's
     await communicator.disconnect()
+
+
+async def test_when_the_channel_layer_is_lost_alice_is_told_in_the_panel(
+    student: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def redis_gone(self: object, channel: str) -> None:
+        raise redis.exceptions.ConnectionError("Connection reset by peer")
+
+    monkeypatch.setattr(ThreadSafeInMemoryChannelLayer, "receive", redis_gone)
+    communicator = WebsocketCommunicator(application, "/ws/tutor/", headers=[(b"origin", b"http://localhost")])
+    communicator.scope["user"] = student
+    assert (await communicator.connect())[0]
+    assert LOST in await communicator.receive_from(timeout=5)
+    with pytest.raises(redis.exceptions.ConnectionError):  # the server then closes the socket with 1011
+        await communicator.receive_output(timeout=5)
