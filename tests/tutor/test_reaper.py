@@ -16,8 +16,8 @@ from pytest_django.fixtures import Settings
 from chapters.models import Book
 from tests.tutor.fakes import FakeGenerator
 from textbook.asgi import application
-from textbook.channel_layers import ThreadSafeInMemoryChannelLayer
 from textbook.celery import app
+from textbook.channel_layers import ThreadSafeInMemoryChannelLayer
 from tutor import actions, tasks
 from tutor.consumers import LOST
 from tutor.models import Answer, Conversation, IndexBuild, Question
