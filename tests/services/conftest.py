@@ -6,6 +6,7 @@ services. On CI (CI=true) a missing service fails the run; elsewhere the suite s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -109,18 +110,16 @@ def generator_model() -> Path:
 
 
 def start_worker(env: dict[str, str], log: Path, *, queues: str = "gpu,default", concurrency: int = 1) -> Worker:
-    """A real `celery worker` process (its own process group, so a test can kill it whole), once it answers
-    a ping through the broker of ``env``."""
+    """A real `celery worker` process, once it answers a ping through the broker of ``env``."""
     from celery import Celery
 
     node = f"test-{secrets.token_hex(3)}@{socket.gethostname()}"
     command = [str(BIN / "celery"), "-A", "textbook", "worker", "-Q", queues, "-n", node]
     command += ["--concurrency", str(concurrency), "--loglevel", "INFO", "--without-gossip", "--without-mingle"]
     with log.open("ab") as out:
-        process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    broker = Celery(broker=env["REDIS_URL"])  # this test process may point at another Redis
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    # This test process may point at another Redis; not the current app, or shared tasks would bind to it.
+    broker = Celery(broker=env["REDIS_URL"], set_as_current=False)
     try:
         deadline = time.monotonic() + 60
         while not broker.control.ping([node], timeout=1.0):
@@ -142,6 +141,15 @@ class Worker:
         """Process ids of the prefork pool's children (the processes that run tasks)."""
         path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in path.read_text().split()] if path.exists() else []
+
+    def kill_whole(self) -> None:
+        """SIGKILL the main process and its pool at once, as losing the machine would."""
+        children = self.pool_children()
+        self.process.kill()
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait()
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, what: str, timeout: float = 30) -> None:
