@@ -1,15 +1,16 @@
 """Many students at once: N websocket clients, each a different student, each asking one question.
 
-    .venv/bin/python bench/bench_load.py [--clients 25,50,100,200] [--concurrency 4] [--delay-ms 15]
-                                         [--tokens 48] [--json bench/results/load.json]
+    .venv/bin/python bench/bench_load.py [--clients 25,50,100,200] [--concurrency 4] [--worker-threads 1]
+                                         [--delay-ms 15] [--tokens 48] [--json bench/results/load.json]
 
 The stack is the production one on loopback: Daphne (DEBUG off) → `do_ask` (PostgreSQL) → Redis → a real
 `celery worker` (queue gpu, prefork) that retrieves with the real embedder and index, then streams the stand-in
 generator's reply (GENERATOR_STANDIN: a fixed pace per token, as a GPU would give, without one) → the Redis
 channel layer → Daphne → the clients. Each round connects every client first, then all ask at once.
 
-Per answer: queue wait (asked → a worker starts it, from the database), time to first streamed text and
-end-to-end time (send → the final fragment, at the client). Baseline, in the same run: one student alone.
+Per answer: stored (the client's send → the question committed by the web process), queue wait (committed →
+a worker starts it), worker (start → finish), from the database; time to first streamed text and end-to-end
+time (send → the final fragment), at the client. Baseline, in the same run: one student alone.
 A round "sustains" its clients when every answer completes, none is duplicated or lost, and p95 end-to-end
 stays under --sustain-p95 seconds. Needs PostgreSQL on 127.0.0.1:5432 (the --database is dropped and made
 anew) and `redis-server` (a private one is started on a free port). The services suite
@@ -92,6 +93,8 @@ class Client:
     last_frame: str = ""
     first_text_s: float | None = None
     end_to_end_s: float | None = None
+    sent_at: float = 0.0  # wall clock, to set against the database's timestamps
+    reconnects: int = 0  # handshakes tried again
 
 
 class Gate:
@@ -106,25 +109,44 @@ class Gate:
             self.opened.set()
 
 
+CONNECT_TRIES = 3  # a browser's htmx ws extension reconnects after a failed handshake too
+CONNECT_TIMEOUT = 30.0
+
+
+async def open_socket(base: str, session: str, client: Client) -> Any:
+    """The student's websocket; a handshake that fails (the web process too busy to finish it within its
+    websocket_connect_timeout) is tried again after a pause, as the browser would, and counted."""
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import InvalidHandshake, InvalidStatus
+
+    for attempt in range(CONNECT_TRIES):
+        try:
+            return await connect(
+                f"ws://{base}/ws/tutor/",
+                origin=f"http://{base}",
+                additional_headers={"Cookie": f"sessionid={session}"},
+                open_timeout=CONNECT_TIMEOUT,
+                proxy=None,
+                max_queue=None,
+            )
+        except (OSError, TimeoutError, InvalidHandshake) as exc:
+            if attempt == CONNECT_TRIES - 1 or isinstance(exc, ConnectionRefusedError | InvalidStatus):
+                raise  # nothing listens, or the server said no (a refused session): trying again will not help
+            client.reconnects += 1
+            await asyncio.sleep(1.0 + attempt)
+    raise AssertionError("unreachable")
+
+
 async def ask(base: str, session: str, question: str, book: str, gate: Gate, timeout: float) -> Client:
     """Connect, wait at ``gate``, ask ``question``, read fragments until this answer is done or failed."""
-    from websockets.asyncio.client import connect
-
     client = Client(question)
     arrived = False
     try:
-        async with connect(
-            f"ws://{base}/ws/tutor/",
-            origin=f"http://{base}",
-            additional_headers={"Cookie": f"sessionid={session}"},
-            open_timeout=timeout,
-            proxy=None,
-            max_queue=None,
-        ) as ws:
+        async with await open_socket(base, session, client) as ws:
             gate.arrive()
             arrived = True
             await gate.opened.wait()
-            sent = time.perf_counter()
+            sent, client.sent_at = time.perf_counter(), time.time()
             await ws.send(json.dumps({"question": question, "book": book}))
             client.outcome = "timeout"
             async with asyncio.timeout(timeout):
@@ -177,6 +199,8 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def summary(clients: Sequence[Client], answers: Sequence[Any]) -> dict[str, Any]:
     """Completion, duplication and the percentiles of one round (``answers``: its Answer rows)."""
+    sent = {c.question: c.sent_at for c in clients}
+    stored = [a.created_at.timestamp() - sent[a.question.text] for a in answers if a.question.text in sent]
     waits = [a.timings()["queue_wait_s"] for a in answers if a.started_at]
     worker = [(a.finished_at - a.started_at).total_seconds() for a in answers if a.started_at and a.finished_at]
     ends = [c.end_to_end_s for c in clients if c.end_to_end_s is not None]
@@ -190,10 +214,14 @@ def summary(clients: Sequence[Client], answers: Sequence[Any]) -> dict[str, Any]
         "answers_stored": len(answers),
         "answers_done_once": sum(a.status == "done" and a.attempts == 1 for a in answers),
         "clients_seeing_one_answer": sum(len(c.answer_ids) == 1 for c in clients),
+        # A socket whose ask was handled after its answer had finished gets the finished answer at once.
+        "clients_seeing_it_stream": len(firsts),
+        "handshakes_retried": sum(c.reconnects for c in clients),
         "distinct_answers_seen": len(set(seen)),
         "answers_per_s": len(answers) / span.total_seconds() if span else None,
     }
     for name, values in (
+        ("stored_s", stored),
         ("queue_wait_s", waits),
         ("worker_s", worker),
         ("first_text_s", firsts),
@@ -232,6 +260,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4, help="worker pool processes on the gpu queue")
     parser.add_argument("--delay-ms", type=float, default=15.0, help="the stand-in's pace per token")
     parser.add_argument("--tokens", type=int, default=48, help="tokens per answer")
+    parser.add_argument("--worker-threads", type=int, default=1, help="OMP_NUM_THREADS of the worker's processes")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds each client may wait")
     parser.add_argument("--sustain-p95", type=float, default=10.0, help="end-to-end p95 a sustained round keeps")
     parser.add_argument("--database", default="bench_load", help="PostgreSQL database on 127.0.0.1 (recreated)")
@@ -264,7 +293,7 @@ def main() -> None:
             )
         worker = [str(BIN / "celery"), "-A", "textbook", "worker", "-Q", "gpu,default", "--concurrency", str(args.concurrency),
                   "--loglevel", "WARNING", "--without-gossip", "--without-mingle"]  # fmt: skip
-        processes.append(start(worker, env, tmp / "worker.log"))
+        processes.append(start(worker, {**env, "OMP_NUM_THREADS": str(args.worker_threads)}, tmp / "worker.log"))
         daphne = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(web_port), "textbook.asgi:application"]
         processes.append(start(daphne, env, tmp / "daphne.log"))
         wait_for_port(web_port)
@@ -283,7 +312,7 @@ def main() -> None:
             sessions = [session_for(user) for user in users]
             questions = [f"({name} {i}) {question}" for i in range(1, size + 1)]
             clients = ask_all(base, sessions, questions, book, args.timeout)
-            answers = list(Answer.objects.filter(question__conversation__user__in=users))
+            answers = list(Answer.objects.filter(question__conversation__user__in=users).select_related("question"))
             return summary(clients, answers)
 
         round_of(args.concurrency * 2, "warmup")  # every pool process loads the embedder and the index
@@ -300,7 +329,8 @@ def main() -> None:
         sustained = max((r["clients"] for r in rounds if r["sustained"]), default=0)
         result = {
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()}",
-            "worker_concurrency": args.concurrency, "standin_delay_ms": args.delay_ms, "tokens": args.tokens,
+            "worker_concurrency": args.concurrency, "worker_threads": args.worker_threads,
+            "standin_delay_ms": args.delay_ms, "tokens": args.tokens,
             "alone_end_to_end_s": baseline, "sustain_p95_s": args.sustain_p95,
             "sustained_clients": sustained, "rounds": rounds,
         }  # fmt: skip
