@@ -246,7 +246,9 @@ TUTOR_QUESTIONS_PER_MINUTE = env_int("TUTOR_QUESTIONS_PER_MINUTE", 6, minimum=1)
 # A worker gives up an answer after TUTOR_ANSWER_TIMEOUT seconds (Celery's soft time limit: the answer fails
 # and the student is told) and is killed 15 s later (the hard limit). So an answer still `generating` after
 # that, plus a margin, has lost its worker (tutor.actions.do_reap_stale_answers fails it and tells the
-# student); one still `queued` after TUTOR_QUEUE_TIMEOUT lost its message or has no `gpu` worker.
+# student); one still `queued` after TUTOR_QUEUE_TIMEOUT lost its message or has no `gpu` worker. The process
+# that enqueues sends the limits with the task (Celery prefers them to the worker's), so web and workers must
+# agree on TUTOR_ANSWER_TIMEOUT (compose gives every service the same environment).
 TUTOR_ANSWER_TIMEOUT = env_int("TUTOR_ANSWER_TIMEOUT", 120, minimum=5)
 TUTOR_QUEUE_TIMEOUT = env_int("TUTOR_QUEUE_TIMEOUT", 600, minimum=5)
 CELERY_TASK_ANNOTATIONS = {  # 15: tutor.actions.HARD_LIMIT_EXTRA, which the reaper counts on

@@ -88,7 +88,11 @@ class Stack:
 
 
 @pytest.fixture
-def stack(own_redis: RedisServer, static_root: Path, book: Book, tmp_path: Path) -> Iterator[Stack]:
+def stack(
+    own_redis: RedisServer, static_root: Path, book: Book, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Stack]:
+    """Parametrize it indirectly with settings every process shares, e.g. {"TUTOR_ANSWER_TIMEOUT": "5"}: the
+    web process sends its own time limits with each task (Celery takes the message's over the worker's)."""
     indexing.rebuild(book)  # the workers read the same INDEX_DIR
     env = production_env(
         static_root,
@@ -97,6 +101,7 @@ def stack(own_redis: RedisServer, static_root: Path, book: Book, tmp_path: Path)
         ALLOW_STANDIN_GENERATOR="1",  # DEBUG is off, as deployed: the stand-in must be allowed explicitly
         HEALTHZ_CACHE_SECONDS="0",
         LOG_LEVEL="info",
+        **getattr(request, "param", {}),
     )
     stack = Stack(own_redis, env, tmp_path)
     stack.web, stack.address = start_daphne(env, tmp_path / "daphne.log")
@@ -154,12 +159,13 @@ def test_a_worker_process_killed_while_streaming_is_replaced_and_the_answer_comp
     print(f"pool process killed mid-answer: redelivered and done {ended:.1f} s later")
 
 
+@pytest.mark.parametrize("stack", [{"TUTOR_ANSWER_TIMEOUT": "10", "REAPER_INTERVAL": "2"}], indirect=True)
 def test_a_worker_lost_whole_is_reaped_alice_is_told_and_her_retry_is_answered_by_another(stack: Stack) -> None:
     """The whole worker dies (its machine is lost): its message waits out the broker's visibility timeout
     (an hour), so the reaper, sent by beat, fails the answer once no live worker can still hold it; Alice's
     panel shows the failure and her retry goes to the worker that is left."""
-    timeout = {"TUTOR_ANSWER_TIMEOUT": "5", "REAPER_INTERVAL": "2"}  # reaped 5 + 15 + 15 s after it started
-    first = stack.worker(GENERATOR_STANDIN="delay_ms=200,tokens=200", **timeout)
+    # Reaped 10 + 15 + 15 s after it started; 10 s leave the second worker time to load its models.
+    first = stack.worker(GENERATOR_STANDIN="delay_ms=200,tokens=200")
     session = alice_session()
     ask_and_wait(stack, session, "What is aliasing?")  # the worker has loaded its models: it streams at once
     with stack.socket(session) as ws:
@@ -167,8 +173,8 @@ def test_a_worker_lost_whole_is_reaped_alice_is_told_and_her_retry_is_answered_b
         read_until(ws, 'class="prose provisional" aria-busy="true">', timeout=60)
         first.kill_whole()
         killed = time.monotonic()
-        stack.worker(**timeout)
-        stack.beat(**timeout)
+        stack.worker()
+        stack.beat()
         frames = read_until(ws, "answer answer-done", "answer answer-failed", timeout=90)
         failed_after = time.monotonic() - killed
         answer = Answer.objects.get(question__text=QUESTION)
@@ -180,6 +186,24 @@ def test_a_worker_lost_whole_is_reaped_alice_is_told_and_her_retry_is_answered_b
     assert "answer answer-done" in frames[-1], stack.logs()
     assert answer.status == Answer.Status.DONE and Question.objects.count() == 2
     print(f"whole worker killed mid-answer: failed by the reaper {failed_after:.1f} s later, then retried")
+
+
+@pytest.mark.parametrize("stack", [{"TUTOR_ANSWER_TIMEOUT": "5"}], indirect=True)
+def test_an_answer_past_its_time_limit_fails_and_alice_is_told(stack: Stack) -> None:
+    """The limit the reaper counts on: a worker gives an answer up after TUTOR_ANSWER_TIMEOUT seconds."""
+    stack.worker(GENERATOR_STANDIN="delay_ms=200,tokens=100")  # 20 s of streaming
+    session = alice_session()
+    ask_and_wait(stack, session, "What is aliasing?")  # loads the models (and ends at the limit too)
+    with stack.socket(session) as ws:
+        ws.send(json.dumps({"question": QUESTION, "book": "signals"}))
+        asked = time.monotonic()
+        frames = read_until(ws, "answer answer-done", "answer answer-failed", timeout=60)
+        ended = time.monotonic() - asked
+    answer = Answer.objects.get(question__text=QUESTION)
+    assert "answer answer-failed" in frames[-1] and "Try again" in frames[-1], stack.logs()
+    assert answer.status == Answer.Status.FAILED and "SoftTimeLimitExceeded" in answer.error
+    assert ended < 20
+    print(f"an answer over its 5 s time limit failed {ended:.1f} s after it was asked")
 
 
 # ----------------------------------------------------------------------------------------------- Redis
