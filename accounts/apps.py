@@ -12,3 +12,9 @@ class AccountsConfig(AppConfig):
         from accounts.roles import sync_roles_after_migrate
 
         post_migrate.connect(sync_roles_after_migrate, sender=self)
+        # The admin's login is a second door to the same accounts: the same throttle guards it.
+        from django.contrib import admin
+
+        from accounts.forms import AdminLoginForm
+
+        admin.site.login_form = AdminLoginForm

@@ -215,36 +215,59 @@ def do_unpublish_section(section: Section) -> None:
 # --- Figures --------------------------------------------------------------------------------
 
 
+FIGURE_EXTENSIONS = {"png": ("png",), "jpeg": ("jpg", "jpeg"), "gif": ("gif",), "webp": ("webp",)}
+
+
+def check_figure_size(size: int | None, filename: str) -> None:
+    if size is not None and size > settings.FIGURE_MAX_BYTES:
+        raise ValidationError(
+            f"{filename} is {size // 1024} KB; figures may be at most {settings.FIGURE_MAX_BYTES // 1024} KB."
+        )
+
+
 def check_figure(data: bytes, filename: str) -> str:
-    """The image's MIME type, judged by its content (not its name); raises with a reason."""
+    """The image's MIME type, judged by its content (not its name); raises with a reason.
+
+    Refused: other formats (SVG can carry script), a name whose extension says another format, and
+    images whose pixels (all frames) exceed FIGURE_MAX_PIXELS, which a few kilobytes can declare and
+    every reader's browser would then have to decode."""
     from io import BytesIO
 
     from PIL import Image, UnidentifiedImageError
 
-    if len(data) > settings.FIGURE_MAX_BYTES:
-        raise ValidationError(
-            f"{filename} is {len(data) // 1024} KB; figures may be at most {settings.FIGURE_MAX_BYTES // 1024} KB."
-        )
+    check_figure_size(len(data), filename)
     try:
         with Image.open(BytesIO(data)) as image:
             kind = (image.format or "").lower()
+            pixels = image.width * image.height * getattr(image, "n_frames", 1)
             image.verify()
+    except Image.DecompressionBombError:
+        pixels = settings.FIGURE_MAX_PIXELS + 1
+        kind = "bomb"
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise ValidationError(f"{filename} is not a PNG, JPEG, GIF or WebP image.") from None
+    if pixels > settings.FIGURE_MAX_PIXELS:
+        raise ValidationError(
+            f"{filename} has more than {settings.FIGURE_MAX_PIXELS // 1_000_000} million pixels; scale it down."
+        )
     if kind not in FIGURE_TYPES:
         raise ValidationError(f"{filename} is a {kind.upper() or 'unknown'} image; use PNG, JPEG, GIF or WebP.")
+    extension = filename.rpartition(".")[2].lower()
+    if extension not in FIGURE_EXTENSIONS[kind]:
+        raise ValidationError(f"{filename} holds a {kind.upper()} image; name it .{FIGURE_EXTENSIONS[kind][0]}.")
     return FIGURE_TYPES[kind]
 
 
 def figure_name(filename: str) -> str:
     stem, _, ext = filename.rpartition(".")
-    return f"{slugify(stem or ext)[:100]}.{ext.lower()}" if stem else slugify(filename)
+    return f"{slugify(stem or ext)[:100]}.{slugify(ext)}" if stem else slugify(filename)
 
 
 @transaction.atomic
 def do_upload_figure(book: Book, user: User | None, upload: UploadedFile | ContentFile, name: str = "") -> Figure:
-    data = upload.read()
     name = figure_name(name or upload.name or "figure.png")
+    check_figure_size(upload.size, name)  # before reading a huge upload into memory
+    data = upload.read()
     content_type = check_figure(data, name)
     figure = Figure.objects.filter(book=book, name=name).first() or Figure(book=book, name=name)
     if figure.pk:

@@ -8,6 +8,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Max, Prefetch, Q
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import perm_required
 from chapters import actions
+from chapters.archives import Limits, UnsafeArchive, unpack
 from chapters.exporters import write_book
 from chapters.forms import (
     BookForm,
@@ -30,13 +32,11 @@ from chapters.forms import (
     SectionForm,
     TitleForm,
 )
-from chapters.importers import BookImportError, read_book
+from chapters.importers import BookImportError, Problem, read_book
 from chapters.models import Book, Chapter, Revision, Section
 from chapters.rendering import render_body
 
 author_required = perm_required("accounts.author_books")
-MAX_ZIP_MEMBERS = 5000
-MAX_ZIP_UNPACKED_BYTES = 200 * 1024 * 1024
 
 
 def editable_book(request: HttpRequest, book_slug: str) -> Book:
@@ -343,9 +343,13 @@ def import_zip(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect("chapters:author")
+    archive = form.cleaned_data["archive"]
     try:
-        report = import_archive(request.user, form.cleaned_data["archive"], publish=form.cleaned_data["publish"])  # type: ignore[arg-type]
-    except (BookImportError, ValidationError, PermissionDenied, zipfile.BadZipFile) as exc:
+        report = import_archive(request.user, archive, publish=form.cleaned_data["publish"])  # type: ignore[arg-type]
+    except zipfile.BadZipFile:
+        messages.error(request, f"Nothing was imported: {archive.name} is not a zip file, or it is damaged.")
+        return redirect("chapters:author")
+    except (BookImportError, UnsafeArchive, ValidationError, PermissionDenied) as exc:
         text = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         messages.error(request, f"Nothing was imported: {text}")
         return redirect("chapters:author")
@@ -353,21 +357,18 @@ def import_zip(request: HttpRequest) -> HttpResponse:
 
 
 def import_archive(user: object, archive: object, *, publish: bool) -> actions.ImportReport:
-    """Unpack a zip safely into a temporary folder and import it (one transaction)."""
-    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(archive) as bundle:  # type: ignore[arg-type]
+    """Unpack a zip safely into a temporary folder (chapters.archives) and import it (one transaction)."""
+    limits = Limits(settings.IMPORT_MAX_FILES, settings.IMPORT_MAX_UNPACKED_BYTES, settings.IMPORT_MAX_RATIO)
+    with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp).resolve()
-        members = bundle.infolist()
-        if len(members) > MAX_ZIP_MEMBERS or sum(m.file_size for m in members) > MAX_ZIP_UNPACKED_BYTES:
-            raise ValidationError(
-                f"The zip unpacks to more than {MAX_ZIP_MEMBERS} files or {MAX_ZIP_UNPACKED_BYTES >> 20} MB."
-            )
-        for member in members:
-            target = (root / member.filename).resolve()
-            if not target.is_relative_to(root):
-                raise ValidationError(f"The zip holds an unsafe path: {member.filename}")
-        bundle.extractall(root)
+        skipped = unpack(archive, root, limits)  # type: ignore[arg-type]
         folder = _content_root(root)
         data = read_book(folder)
+        prefix = f"{folder.relative_to(root).as_posix()}/" if folder != root else ""
+        data.problems += [
+            Problem(name.removeprefix(prefix), 1, "an archive inside the zip: not unpacked, not imported")
+            for name in skipped
+        ]
         return actions.do_import_book(user, data, lambda name: data.assets[name].read_bytes(), publish=publish)  # type: ignore[arg-type]
 
 
@@ -417,7 +418,8 @@ def question_list(request: HttpRequest, book_slug: str) -> HttpResponse:
 def question_edit(request: HttpRequest, book_slug: str, pk: int | None = None) -> HttpResponse:
     book = editable_book(request, book_slug)
     question = get_object_or_404(book.questions, pk=pk) if pk else None
-    initial = QuestionForm.initial_from(question) if question else {}
+    # A new question may arrive prefilled (?text=…&type=…&sections=chapter/section), e.g. from a content gap.
+    initial = QuestionForm.initial_from(question) if question else QuestionForm.initial_from_query(request.GET)
     form = QuestionForm(request.POST or None, initial=initial, section_choices=section_choices(book))
     if request.method == "POST" and form.is_valid():
         try:

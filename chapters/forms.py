@@ -119,6 +119,14 @@ class QuestionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["sections"].choices = section_choices  # type: ignore[attr-defined]
 
+    @classmethod
+    def initial_from_query(cls, query: Any) -> dict[str, Any]:
+        """Initial values for a new question from a query string: text, type, key and sections."""
+        initial: dict[str, Any] = {name: query[name] for name in ("text", "type", "key") if query.get(name)}
+        if query.getlist("sections"):
+            initial["sections"] = query.getlist("sections")
+        return initial
+
     def question_data(self) -> QuestionData:
         data = self.cleaned_data
         picked = data["sections"]  # "chapter/section" values

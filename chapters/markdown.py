@@ -41,7 +41,7 @@ from pygments.util import ClassNotFound
 
 __all__ = ["RENDERER_VERSION", "DemoBlock", "Heading", "Rendered", "render_markdown", "sanitize_html"]
 
-RENDERER_VERSION = 1  # bump whenever the HTML for the same Markdown changes
+RENDERER_VERSION = 4  # bump whenever the HTML for the same Markdown changes
 
 ImageResolver = Callable[[str], str | None]
 
@@ -85,7 +85,7 @@ _TAGS = frozenset(
 _HEADING_ATTRIBUTES = frozenset({"id"})
 _ATTRIBUTES: dict[str, frozenset[str]] = {
     "*": frozenset({"class"}),
-    "a": frozenset({"href", "title", "id", "aria-hidden"}),
+    "a": frozenset({"href", "title", "id", "aria-hidden", "aria-label"}),
     "abbr": frozenset({"title"}),
     "img": frozenset({"src", "alt", "title", "width", "height"}),
     "li": frozenset({"id"}),
@@ -97,14 +97,38 @@ _ATTRIBUTES: dict[str, frozenset[str]] = {
     **{f"h{level}": _HEADING_ATTRIBUTES for level in range(2, 7)},
 }
 _URL_SCHEMES = frozenset({"http", "https", "mailto"})  # relative and #fragment URLs pass too
+# Ids of the pages that show rendered Markdown (the reader, the editor's preview, the tutor's panel and
+# conversations): the skip link, htmx targets, the tutor's hidden conversation field. A heading that took
+# one would receive the tutor's out-of-band swaps or hide the element scripts look for, so headings step
+# around them. tests/security/test_xss.py checks this list against those templates.
+PAGE_IDS = frozenset(
+    {
+        *("main", "tutor", "tutor-title", "tutor-log", "tutor-error", "tutor-conversation", "tutor-question"),
+        *("quiz-title", "section-title", "section-form", "preview", "preview-title", "body-help", "index-status"),
+        *("notification-count", "toasts", "queue-results", "queue-keys", "tutor-said", "verdict-title", "reader-text"),
+        *("id_correction", "correction-help", "correction-preview", "confidence-title", "passages-title", "log-title"),
+    }
+)
+# Per-answer, per-item, per-quiz and per-demo ids; a "-2" suffix steps out of them.
+_PAGE_ID_PATTERN = re.compile(r"(answer|exchange|quiz-answer|demo|review|feedback|rate|report-comment|item)-\d+")
 _LINK_REL = "noopener noreferrer"
 _DEMO_SLOT_CLASS = "demo-slot"
+
+
+def _same_site(url: str) -> bool:
+    """A relative URL: no scheme, no host. Browsers read a backslash as a slash and skip control characters."""
+    read = "".join(char for char in url if ord(char) > 0x20 and char != "\x7f").replace("\\", "/")
+    return not read.startswith("//") and ":" not in read.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
 
 
 def _trusted_attribute_filter(nonce: str | None) -> Callable[[str, str, str], str | None]:
     """Keep ids and demo slots only when the renderer marked them with `nonce` (then unmark them)."""
 
     def keep(tag: str, attribute: str, value: str) -> str | None:
+        if tag == "img" and attribute == "src":
+            # An image from another site loads as soon as the page shows, so a prompt-injected answer
+            # could leak what is on the page in its URL; and book figures are served by the site anyway.
+            return value if _same_site(value) else None
         if attribute in ("id", "data-demo-slot"):
             if nonce is None or not value.startswith(nonce):
                 return None
@@ -240,6 +264,7 @@ def _anchor_headings(state: StateCore) -> None:
     tokens = state.tokens
     used: set[str] = set()
     anchors: dict[str, str] = {}
+    renamed = False
     for index, token in enumerate(tokens):
         if token.type != "heading_open":
             continue
@@ -249,17 +274,24 @@ def _anchor_headings(state: StateCore) -> None:
         text = _plain_text(inline.children or [])
         base = str(token.meta.get("explicit_id") or slugify(text))
         local_id, suffix = base, 1
-        while local_id in used:
+        while local_id in used or _is_page_id(render.prefix + local_id):
             suffix += 1
             local_id = f"{base}-{suffix}"
         used.add(local_id)
         anchor = render.prefix + local_id
+        renamed |= local_id != base
         anchors.setdefault(local_id, anchor)
+        anchors.setdefault(base, anchor)  # a link to a page id stepped around follows the heading
         token.attrSet("id", render.nonce + anchor)
         close.meta["anchor"] = anchor
+        close.meta["title"] = text
         render.headings.append(Heading(level=int(token.tag[1]), text=text, anchor=anchor))
-    if render.prefix:
+    if render.prefix or renamed:
         _retarget_fragment_links(tokens, anchors)
+
+
+def _is_page_id(anchor: str) -> bool:
+    return anchor in PAGE_IDS or _PAGE_ID_PATTERN.fullmatch(anchor) is not None
 
 
 def _retarget_fragment_links(tokens: Sequence[Token], anchors: dict[str, str]) -> None:
@@ -275,7 +307,10 @@ def _render_heading_close(
 ) -> str:
     token = tokens[idx]
     anchor = escapeHtml(str(token.meta.get("anchor", "")))
-    permalink = f' <a class="anchor" href="#{anchor}" aria-hidden="true">#</a>' if anchor else ""
+    # A named link, not an aria-hidden one: it takes keyboard focus (and shows on focus), and a focusable
+    # element hidden from assistive technology is announced as nothing at all.
+    label = escapeHtml(f"Link to {token.meta.get('title', 'this heading')}")
+    permalink = f' <a class="anchor" href="#{anchor}" aria-label="{label}">#</a>' if anchor else ""
     return f"{permalink}</{token.tag}>\n"
 
 

@@ -36,7 +36,7 @@ QUIZ_TYPES = (Question.Type.NUMERIC, Question.Type.CHOICE, Question.Type.SHORT)
 def published_sections(book: Book) -> QuerySet[Section]:
     return (
         Section.objects.filter(book=book, published__isnull=False)
-        .select_related("chapter", "published")
+        .select_related("book", "chapter", "published")  # each outline link's URL names its book
         .order_by("chapter__position", "chapter__pk", "position", "pk")
     )
 

@@ -60,10 +60,12 @@ INSTALLED_APPS = [
     "chapters",
     "tutor",
     "uq",
+    "analytics",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "textbook.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -89,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.roles",
+                "tutor.context_processors.notifications",
             ],
         },
     },
@@ -120,6 +123,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Failed logins: after LOGIN_MAX_FAILURES for one username, or LOGIN_MAX_FAILURES_PER_ADDRESS from one
+# client address (higher: a lecture hall shares one), within LOGIN_FAILURE_WINDOW seconds, logins are
+# refused until that window ends. Counted in the cache, so every web process shares the count.
+LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5, minimum=1)
+LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 30, minimum=1)
+LOGIN_FAILURE_WINDOW = env_int("LOGIN_FAILURE_WINDOW", 900, minimum=1)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "chapters:library"
 LOGOUT_REDIRECT_URL = "chapters:library"
@@ -156,7 +165,27 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
+# Scripts never read either cookie (htmx sends the CSRF token from the page, base.html). Lax, not Strict:
+# a student following a link from the course's LMS arrives signed in; cross-site POSTs carry no cookie.
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# A deployment on HTTPS only may name them "__Host-sessionid"/"__Host-csrftoken" (no sibling subdomain can set them).
+SESSION_COOKIE_NAME = env_str("SESSION_COOKIE_NAME", "sessionid")
+CSRF_COOKIE_NAME = env_str("CSRF_COOKIE_NAME", "csrftoken")
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600, minimum=60)  # seconds; a term's fortnight
+SECURE_CONTENT_TYPE_NOSNIFF = True  # uploaded figures are served with their sniffed type, never guessed again
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Scripts and styles from this site only (no inline script; KaTeX and htmx set inline styles), websockets
+# to this site ('self' covers ws/wss of the same host), no plugins, no framing, forms post only here.
+CONTENT_SECURITY_POLICY = env_str(
+    "CONTENT_SECURITY_POLICY",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'",
+)
 
 # --- Cache (rendered sections, demo figures): Redis when configured, else this process) ------
 if REDIS_URL:
@@ -166,7 +195,12 @@ else:
 
 # --- Authoring limits -------------------------------------------------------------------------
 FIGURE_MAX_BYTES = env_int("FIGURE_MAX_BYTES", 5 * 1024 * 1024, minimum=1024)
-IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)
+FIGURE_MAX_PIXELS = env_int("FIGURE_MAX_PIXELS", 40_000_000, minimum=1)  # width × height × frames
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024, minimum=1024)  # the uploaded zip
+# What one zip may unpack to (chapters.archives): files, bytes in all, and how far it may inflate.
+IMPORT_MAX_FILES = env_int("IMPORT_MAX_FILES", 5000, minimum=1)
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 200 * 1024 * 1024, minimum=1024)
+IMPORT_MAX_RATIO = env_int("IMPORT_MAX_RATIO", 100, minimum=2)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # form posts (Markdown bodies); files stream to disk
 
 # --- Channels and tasks ---------------------------------------------------------------------

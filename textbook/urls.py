@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("chapters.urls")),
     path("", include("uq.urls")),
+    path("", include("analytics.urls")),
     path("", include("tutor.urls")),
 ]

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from chapters.models import Book, Section
 from textbook.queue import QueueUnavailable, enqueue
-from tutor.models import Answer, Conversation, IndexBuild, Question
+from tutor.models import Answer, Conversation, Feedback, IndexBuild, Notification, Question
 from tutor.types import AnswerResult
 
 logger = logging.getLogger(__name__)
@@ -139,7 +139,8 @@ def do_ask_from(user: Any, data: Mapping[str, Any]) -> Answer:
     book = Book.objects.filter(slug=slug).first()
     if book is None:
         raise AskError(f"No book {slug!r}. Open a book before asking the tutor.")
-    section = Section.objects.filter(book=book, pk=int_or_none(data.get("section"))).first()
+    # Only a published section: a draft's title would reach the prompt (and maybe the answer).
+    section = Section.objects.filter(book=book, pk=int_or_none(data.get("section")), published__isnull=False).first()
     conversation = Conversation.objects.filter(user=user, pk=int_or_none(data.get("conversation"))).first()
     return do_ask(user, book, str(data.get("question", "")), section=section, conversation=conversation)
 
@@ -165,7 +166,9 @@ def do_stream_text(answer: Answer, text: str, *, first: bool) -> None:
     Answer.objects.filter(pk=answer.pk).update(**fields)
 
 
+@transaction.atomic
 def do_finish_answer(answer: Answer, result: AnswerResult, *, index_version: str) -> Answer:
+    """Store the finished answer; one the confidence model flagged or withheld goes to the review queue."""
     Answer.objects.filter(pk=answer.pk).update(
         status=Answer.Status.DONE,
         text=result.text,
@@ -185,6 +188,10 @@ def do_finish_answer(answer: Answer, result: AnswerResult, *, index_version: str
         finished_at=timezone.now(),
     )
     answer.refresh_from_db()
+    if answer.decision in ("flag", "abstain"):
+        from uq.reviews import do_queue_for_review
+
+        do_queue_for_review(answer, flagged=answer.decision == "flag", abstained=answer.decision == "abstain")
     return answer
 
 
@@ -249,3 +256,77 @@ def do_retry(answer: Answer) -> Answer:
     transaction.on_commit(lambda: _send_to_worker(answer))
     answer.refresh_from_db()
     return answer
+
+
+# --- Feedback and notifications ---------------------------------------------------------------
+
+
+def check_owns_answer(user: Any, answer: Answer) -> None:
+    """Only the student who asked rates or reports an answer (anyone else gets a 404 from the views)."""
+    if not (user.is_authenticated and answer.question.conversation.user_id == user.pk):
+        raise AskError("That answer is not yours.")
+
+
+def do_rate(user: Any, answer: Answer, rating: str) -> Feedback:
+    """Thumbs up, thumbs down, or "" to take the rating back."""
+    check_owns_answer(user, answer)
+    if rating not in ("", *Feedback.Rating.values):
+        raise AskError("Rate an answer up or down.")
+    if answer.status != Answer.Status.DONE:
+        raise AskError("Wait for the answer to finish before rating it.")
+    feedback, _ = Feedback.objects.update_or_create(answer=answer, defaults={"rating": rating})
+    return feedback
+
+
+def do_report(user: Any, answer: Answer, reason: str, comment: str = "") -> Feedback:
+    """The student says the answer looks wrong: kept with their reason, and the answer goes to the reviewers."""
+    check_owns_answer(user, answer)
+    if reason not in Feedback.Reason.values:
+        raise AskError("Say what looks wrong with the answer.")
+    comment = comment.strip()
+    if len(comment) > 1000:
+        raise AskError(f"Keep the note to 1000 characters (yours has {len(comment)}).")
+    if answer.status != Answer.Status.DONE:
+        raise AskError("Wait for the answer to finish before reporting it.")
+    from uq.reviews import do_queue_for_review
+
+    with transaction.atomic():
+        feedback, _ = Feedback.objects.update_or_create(
+            answer=answer,
+            defaults={
+                "reason": reason,
+                "comment": comment,
+                "rating": Feedback.Rating.DOWN,
+                "reported_at": timezone.now(),
+            },
+        )
+        do_queue_for_review(answer, reported=True)
+    return feedback
+
+
+REVIEW_TITLES = {
+    ("correct", False): "A reviewer checked your answer: it is correct",
+    ("wrong", False): "A reviewer checked your answer: it is wrong",
+    ("wrong", True): "A reviewer corrected your answer",
+}
+
+
+def do_notify_review(item: Any) -> Notification:
+    """Tell the student who asked about a verdict on their answer: a notification now, a live event once
+    committed (channel group ``user-<id>``, so every page they have open hears it)."""
+    answer = item.answer
+    user_id = answer.question.conversation.user_id
+    title = REVIEW_TITLES[(item.verdict, bool(item.correction))]
+    notification = Notification.objects.create(user_id=user_id, answer=answer, title=title)
+    from tutor import events
+
+    transaction.on_commit(lambda: events.notify_user(user_id, "review", answer=answer.pk, notification=notification.pk))
+    return notification
+
+
+def do_mark_read(user: Any, *, conversation: Conversation | None = None) -> int:
+    """Mark the user's notifications read (all of them, or those about one conversation); how many changed."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if conversation is not None:
+        unread = unread.filter(answer__question__conversation=conversation)
+    return unread.update(read_at=timezone.now())

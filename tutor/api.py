@@ -42,11 +42,45 @@ def token_required(view: View) -> View:
     return wrapped
 
 
+def only(method: str) -> Callable[[View], View]:
+    """Answer any other method with a JSON 405 (so a POST to a read-only endpoint changes nothing, visibly)."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        async def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+            if request.method not in (method, "HEAD" if method == "GET" else method):
+                response = error(f"Use {method}.", 405)
+                response["Allow"] = method
+                return response
+            return await view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
 ABSTAINED = "I'm not sure: I could not answer this reliably from the book. See relevant_sections."
+
+
+def review_json(answer: Answer) -> dict[str, Any] | None:
+    """A reviewer's verdict on the answer, once there is one (the correction as Markdown)."""
+    from uq.models import ReviewItem
+
+    item = ReviewItem.objects.filter(answer=answer, status=ReviewItem.Status.REVIEWED).first()
+    if item is None:
+        return None
+    return {
+        "verdict": item.verdict,
+        "correction": item.correction or None,
+        "reviewed_at": item.reviewed_at.isoformat() if item.reviewed_at else None,
+    }
 
 
 def answer_json(answer: Answer) -> dict[str, Any]:
     finished = answer.status == Answer.Status.DONE
+    review = review_json(answer) if finished else None
+    # A withheld answer a reviewer has confirmed correct is shown, as on the page.
+    withheld = answer.withheld and not (review and review["verdict"] == "correct")
     return {
         "id": answer.pk,
         "status": answer.status,
@@ -54,14 +88,15 @@ def answer_json(answer: Answer) -> dict[str, Any]:
         "book": answer.question.conversation.book.slug,
         "conversation": answer.question.conversation_id,
         # An abstained answer is withheld: the asker gets the abstention and the sections, never the text.
-        "answer": ABSTAINED if answer.withheld else answer.text,
-        "withheld": answer.withheld,
+        "answer": ABSTAINED if withheld else answer.text,
+        "withheld": withheld,
         "citations": [{"number": n, "section": title, "url": url} for n, title, url in citation_links(answer)]
-        if finished and not answer.withheld
+        if finished and not withheld
         else [],
         "relevant_sections": [{"section": title, "url": url} for title, url in relevant_sections(answer)]
-        if finished and answer.withheld
+        if finished and withheld
         else [],
+        "review": review,
         "decision": answer.decision or None,
         "confidence": answer.confidence,
         "confidence_words": confidence_words(answer) if finished else None,
@@ -103,6 +138,7 @@ def _ask(user: Any, body: dict[str, Any]) -> Answer:
 
 
 @token_required
+@only("GET")
 async def answer(request: HttpRequest, pk: int) -> JsonResponse:
     """GET an answer; `?wait=N` (≤ 60) holds the request until it is done or failed."""
     try:
@@ -129,6 +165,7 @@ def _load(user: Any, pk: int) -> Answer | None:
 
 
 @token_required
+@only("GET")
 async def books(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"books": await sync_to_async(_books)()})
 
@@ -141,6 +178,7 @@ def _books() -> list[dict[str, Any]]:
 
 
 @token_required
+@only("GET")
 async def book(request: HttpRequest, slug: str) -> JsonResponse:
     found = await sync_to_async(_book)(slug)
     return JsonResponse(found) if found else error("No such book.", 404)

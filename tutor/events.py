@@ -21,6 +21,16 @@ def send(answer: Answer, kind: str, **payload: Any) -> None:
     )
 
 
+def user_group(user_id: int) -> str:
+    """The channel group every open page of one user listens to (notifications, reviewed answers)."""
+    return f"user-{user_id}"
+
+
+def notify_user(user_id: int, kind: str, **payload: Any) -> None:
+    """kind: review (consumers render the note under the answer and the notification)."""
+    async_to_sync(get_channel_layer().group_send)(user_group(user_id), {"type": f"user.{kind}", **payload})
+
+
 class TokenStream:
     """Collects streamed text; every ~50 ms persists it and sends one `token` event with all of it."""
 

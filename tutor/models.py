@@ -137,3 +137,58 @@ class Answer(models.Model):
             **{name: value for name, value in (self.stages or {}).items() if name.endswith("_s")},
         }
 
+
+class Feedback(models.Model):
+    """What the student who asked thinks of an answer: a thumbs up or down and, when it looks wrong, a report
+    (which puts the answer in the reviewers' queue)."""
+
+    class Rating(models.TextChoices):
+        UP = "up", "Helpful"
+        DOWN = "down", "Not helpful"
+
+    class Reason(models.TextChoices):
+        WRONG = "wrong", "It looks wrong"
+        SOURCES = "sources", "The cited sections do not say this"
+        OFF_TOPIC = "off_topic", "It does not answer my question"
+        UNCLEAR = "unclear", "It is hard to follow"
+        OTHER = "other", "Something else"
+
+    answer = models.OneToOneField(Answer, on_delete=models.CASCADE, related_name="feedback")
+    rating = models.CharField(max_length=4, choices=Rating.choices, blank=True)
+    reason = models.CharField(max_length=12, choices=Reason.choices, blank=True)
+    comment = models.TextField(blank=True)
+    reported_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"feedback on {self.answer}: {self.rating or 'no rating'}{', reported' if self.reported_at else ''}"
+
+    @property
+    def reported(self) -> bool:
+        return self.reported_at is not None
+
+
+class Notification(models.Model):
+    """Something a student should see: a reviewer's verdict or correction on one of their answers."""
+
+    class Kind(models.TextChoices):
+        REVIEW = "review"
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.REVIEW)
+    answer = models.ForeignKey(Answer, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    title = models.CharField(max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.title}"
+
+    @property
+    def unread(self) -> bool:
+        return self.read_at is None

@@ -26,15 +26,22 @@ def link_citations(text: str, anchors: dict[int, str]) -> str:
     return "".join(parts)
 
 
-def answer_html(answer: Answer) -> SafeString:
+def answer_anchor_prefix(answer_id: int) -> str:
+    """Ids in an answer's HTML start with this, so model text can never take an id the page uses."""
+    return f"answer-{answer_id}-"
+
+
+def answer_html(answer: Answer, *, reveal: bool = False) -> SafeString:
     """Sanitised HTML of the answer text; once done, each kept [n] links to its section. A withheld answer
-    (the confidence model abstained) renders as nothing: its text is for reviewers, not students."""
-    if answer.withheld:
+    (the confidence model abstained) renders as nothing — its text is for reviewers — unless ``reveal``
+    (a reviewer has confirmed it correct)."""
+    if answer.withheld and not reveal:
         return mark_safe("")
     text = answer.text
     if answer.status == Answer.Status.DONE and answer.citations:
         text = link_citations(text, {number: url for number, _, url in citation_links(answer)})
-    return mark_safe(render_markdown(text).html)  # noqa: S308 - render_markdown sanitises (nh3 allow-list)
+    html = render_markdown(text, anchor_prefix=answer_anchor_prefix(answer.pk)).html
+    return mark_safe(html)  # noqa: S308 - render_markdown sanitises (nh3 allow-list)
 
 
 def citation_links(answer: Answer) -> list[tuple[int, str, str]]:
@@ -71,3 +78,20 @@ CONFIDENCE_WORDS = {
 
 def confidence_words(answer: Answer) -> str:
     return CONFIDENCE_WORDS.get(answer.decision, "")
+
+
+def correction_html(item: object) -> SafeString:
+    """Sanitised HTML of a reviewer's correction (Markdown with math), as the student and the reviewer see it."""
+    text = getattr(item, "correction", "") or ""
+    if not text:
+        return mark_safe("")
+    html = render_markdown(text, anchor_prefix=f"review-{getattr(item, 'pk', 0)}-").html
+    return mark_safe(html)  # noqa: S308 - render_markdown sanitises
+
+
+def reviewed_by(item: object) -> str:
+    """Who checked the answer, as the student reads it."""
+    reviewer, book = getattr(item, "reviewer", None), getattr(item, "book", None)
+    if reviewer is not None and book is not None and book.can_edit(reviewer):
+        return "Reviewed by your instructor"
+    return "Reviewed by a course reviewer"

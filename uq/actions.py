@@ -223,12 +223,9 @@ def do_save_evaluation(record: Head, report: dict[str, Any]) -> None:
 def do_record_verdict(answer: Any, *, correct: bool) -> Example | None:
     """A reviewer's verdict on a student's answer becomes a label for the confidence model.
 
-    The answer's stored features become an ``Example`` (source "review", in the training split). When the
-    answer had been shown without a flag, the active head's flag threshold takes one adaptive-conformal step
-    (a wrong answer raises it, a right one lowers it a little). After ``UQ_MIN_NEW_LABELS`` new verdicts the
-    head is refitted (``uq.tasks.refit_head``, on commit). Answers without features (unscored) give no label."""
-    from uq import calibration
-
+    The answer's stored features become an ``Example`` (source "review", in the training split), stored at once;
+    what the head learns from it (``do_learn_from_verdict``) runs as a task once that is committed. Answers
+    without features (unscored) give no label."""
     if not answer.features:
         return None
     with transaction.atomic():
@@ -243,23 +240,40 @@ def do_record_verdict(answer: Any, *, correct: bool) -> Example | None:
             generator=answer.model_name or generator_name(),
             embedder=str(settings.EMBEDDER_MODEL),
         )
+        from textbook.queue import enqueue
+        from uq.tasks import learn_from_verdict
+
+        transaction.on_commit(lambda: enqueue(learn_from_verdict, example.pk))
+    return example
+
+
+def do_learn_from_verdict(example: Example) -> Head | None:
+    """What the active head of the example's generator learns from one reviewer label.
+
+    When the answer had been shown without a flag, the flag threshold takes one adaptive-conformal step (a wrong
+    answer raises it, a right one lowers it a little). After ``UQ_MIN_NEW_LABELS`` new labels the head is refitted
+    (``uq.tasks.refit_head``, on commit). Returns the head, or None when the generator has none active."""
+    from uq import calibration
+
+    with transaction.atomic():
         record = Head.objects.select_for_update().filter(generator=example.generator, active=True).first()
         if record is None:
-            return example
+            return None
         online = dict(record.online or {})
-        if answer.decision == "answer":
+        if example.answer is not None and example.answer.decision == "answer":
             base = float(online.get("base_flag", record.thresholds.get("flag", 1.0)))
             state = calibration.OnlineState(
                 flag=float(online.get("flag", base)), base_flag=base, steps=int(online.get("steps", 0))
             )
             state = calibration.adapt(
                 state,
-                shown_unflagged_was_wrong=not correct,
+                shown_unflagged_was_wrong=not example.label,
                 alpha=float(record.thresholds.get("alpha", settings.UQ_TARGET_RISK)),
                 gamma=settings.UQ_ONLINE_STEP,
             )
             online.update(flag=state.flag, base_flag=state.base_flag, steps=state.steps)
         online["new_labels"] = int(online.get("new_labels", 0)) + 1
+        online["review_labels"] = int(online.get("review_labels", 0)) + 1
         if online["new_labels"] >= settings.UQ_MIN_NEW_LABELS:
             online["new_labels"] = 0
             from textbook.queue import enqueue
@@ -267,7 +281,8 @@ def do_record_verdict(answer: Any, *, correct: bool) -> Example | None:
 
             transaction.on_commit(lambda: enqueue(refit_head, record.pk))
         Head.objects.filter(pk=record.pk).update(online=online)
-    return example
+        record.online = online
+    return record
 
 
 def do_refit_head(record: Head, *, seed: int = 0) -> Head:

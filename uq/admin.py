@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from uq import actions
-from uq.models import Example, Head, TrainingRun
+from uq.models import Example, Head, ReviewEvent, ReviewItem, TrainingRun
 
 
 @admin.register(Head)
@@ -37,3 +37,32 @@ class ExampleAdmin(admin.ModelAdmin):
 @admin.register(TrainingRun)
 class TrainingRunAdmin(admin.ModelAdmin):
     list_display = ("pk", "status", "stage", "done", "total", "created_at", "finished_at")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Audit records: staff read them; nobody edits or deletes them here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(ReviewItem)
+class ReviewItemAdmin(ReadOnlyAdmin):
+    list_display = ("pk", "book", "status", "verdict", "flagged", "abstained", "reported", "reviewer", "created_at")
+    list_filter = ("status", "verdict", "flagged", "abstained", "reported", "book")
+    raw_id_fields = ("answer", "example")
+
+
+@admin.register(ReviewEvent)
+class ReviewEventAdmin(ReadOnlyAdmin):
+    """Who did what in the review queue, and when (every open, verdict and refused verdict)."""
+
+    list_display = ("created_at", "actor", "action", "item", "detail")
+    list_filter = ("action", "actor")
+    date_hierarchy = "created_at"

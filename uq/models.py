@@ -102,3 +102,69 @@ class TrainingRun(models.Model):
 
     def __str__(self) -> str:
         return f"training run {self.pk} ({self.status})"
+
+
+class ReviewItem(models.Model):
+    """An answer in the reviewers' queue: flagged or withheld by the confidence model, or reported by the
+    student who asked. A verdict closes it, becomes a label (``example``) and reaches the student."""
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        REVIEWED = "reviewed"
+
+    class Verdict(models.TextChoices):
+        CORRECT = "correct"
+        WRONG = "wrong"
+
+    answer = models.OneToOneField("tutor.Answer", on_delete=models.CASCADE, related_name="review")
+    book = models.ForeignKey("chapters.Book", on_delete=models.CASCADE, related_name="review_items")
+    chapter = models.ForeignKey(
+        "chapters.Chapter", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )  # of the section the student was reading, for the queue's filter
+    flagged = models.BooleanField(default=False)
+    abstained = models.BooleanField(default=False)
+    reported = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    verdict = models.CharField(max_length=10, choices=Verdict.choices, blank=True)
+    correction = models.TextField(blank=True)  # Markdown with math, shown to the student under the answer
+    reviewer = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="reviews_done"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    example = models.ForeignKey(Example, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["book", "status"])]
+
+    def __str__(self) -> str:
+        return f"review of {self.answer} ({self.status})"
+
+    @property
+    def reasons(self) -> list[str]:
+        """Why it is in the queue, in the words the queue shows."""
+        named = (("flagged", self.flagged), ("withheld", self.abstained), ("reported", self.reported))
+        return [name for name, present in named if present]
+
+
+class ReviewEvent(models.Model):
+    """The audit log of the queue: who opened or judged which item, when, and what they decided."""
+
+    class Action(models.TextChoices):
+        QUEUED = "queued"
+        OPENED = "opened"
+        VERDICT = "verdict"
+        REFUSED = "refused"  # a verdict that came after another reviewer's
+
+    item = models.ForeignKey(ReviewItem, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey("auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.actor or 'system'} {self.action} {self.item_id} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from uq.metrics import Bin
 
-__all__ = ["MAX_POINTS", "PALETTE", "reliability_svg", "risk_coverage_svg"]
+__all__ = ["MAX_POINTS", "PALETTE", "num", "reliability_svg", "risk_coverage_svg", "svg_document"]
 
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#999999", "#F0E442", "#6A3D9A", "#8C510A")
 MAX_POINTS = 200  # per curve; a risk–coverage curve has one point per answer otherwise
@@ -33,7 +33,7 @@ LEGEND_ROW = 20
 Curve = tuple[npt.NDArray[np.floating[Any]], npt.NDArray[np.floating[Any]]]
 
 
-def _num(value: float, digits: int = 2) -> str:
+def num(value: float, digits: int = 2) -> str:
     """``value`` with at most ``digits`` decimals and no trailing zeros; pixel coordinates need only 2."""
     text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
@@ -52,7 +52,7 @@ def _px(x: float, y: float, y_max: float = 1.0) -> tuple[float, float]:
 
 
 def _points(points: list[tuple[float, float]], y_max: float = 1.0) -> str:
-    return " ".join(f"{_num(px)},{_num(py)}" for px, py in (_px(x, y, y_max) for x, y in points))
+    return " ".join(f"{num(px)},{num(py)}" for px, py in (_px(x, y, y_max) for x, y in points))
 
 
 def _axes(x_title: str, y_title: str, y_max: float) -> list[str]:
@@ -64,15 +64,15 @@ def _axes(x_title: str, y_title: str, y_max: float) -> list[str]:
     ]
     for t in TICKS:
         x, y = _px(t, t)
-        parts.append(f'<line x1="{_num(x)}" y1="{bottom}" x2="{_num(x)}" y2="{bottom + 5}"/>')
-        parts.append(f'<line x1="{LEFT - 5}" y1="{_num(y)}" x2="{LEFT}" y2="{_num(y)}"/>')
+        parts.append(f'<line x1="{num(x)}" y1="{bottom}" x2="{num(x)}" y2="{bottom + 5}"/>')
+        parts.append(f'<line x1="{LEFT - 5}" y1="{num(y)}" x2="{LEFT}" y2="{num(y)}"/>')
     parts.append("</g>")
     parts.append('<g fill="currentColor">')
     for t in TICKS:
         x, y = _px(t, t)
-        parts.append(f'<text x="{_num(x)}" y="{bottom + 18}" text-anchor="middle">{_num(t)}</text>')
-        label = _num(t * y_max, 4)
-        parts.append(f'<text x="{LEFT - 8}" y="{_num(y + 4)}" text-anchor="end">{label}</text>')
+        parts.append(f'<text x="{num(x)}" y="{bottom + 18}" text-anchor="middle">{num(t)}</text>')
+        label = num(t * y_max, 4)
+        parts.append(f'<text x="{LEFT - 8}" y="{num(y + 4)}" text-anchor="end">{label}</text>')
     parts.append(f'<text x="{LEFT + SIZE / 2:g}" y="{bottom + 38}" text-anchor="middle">{html.escape(x_title)}</text>')
     mid_y = TOP + SIZE / 2
     parts.append(
@@ -97,18 +97,20 @@ def _legend(entries: list[tuple[str, str, bool]]) -> list[str]:
     return parts
 
 
-def _document(title: str, desc: str, body: list[str]) -> str:
+def svg_document(
+    title: str, desc: str, body: list[str], *, width: int = WIDTH, height: int = HEIGHT, title_x: int = LEFT
+) -> str:
     """Wrap ``body`` in an accessible <svg> with a visible title; ids hash the content to stay unique on a page."""
     content = "\n".join(body)
     uid = "uq-" + hashlib.sha256(f"{title}\n{desc}\n{content}".encode()).hexdigest()[:10]
     return "\n".join(
         [
             f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="{uid}-title {uid}-desc" '
-            f'width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" '
+            f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
             'font-family="system-ui, sans-serif" font-size="12">',
             f'<title id="{uid}-title">{html.escape(title)}</title>',
             f'<desc id="{uid}-desc">{html.escape(desc)}</desc>',
-            f'<text x="{LEFT}" y="{TOP - 16}" font-size="14" font-weight="600" fill="currentColor">'
+            f'<text x="{title_x}" y="{TOP - 16}" font-size="14" font-weight="600" fill="currentColor">'
             f"{html.escape(title)}</text>",
             content,
             "</svg>",
@@ -138,8 +140,8 @@ def reliability_svg(bins_by_method: dict[str, list[Bin]], *, title: str) -> str:
             radius = 2 + 5 * math.sqrt(count / largest)
             px, py = _px(x, y)
             body.append(
-                f'<circle cx="{_num(px)}" cy="{_num(py)}" r="{_num(radius)}">'
-                f"<title>{name}: confidence {_num(x, 4)}, accuracy {_num(y, 4)}, n = {count}</title></circle>"
+                f'<circle cx="{num(px)}" cy="{num(py)}" r="{num(radius)}">'
+                f"<title>{name}: confidence {num(x, 4)}, accuracy {num(y, 4)}, n = {count}</title></circle>"
             )
         body.append("</g>")
         legend.append((method, colour, False))
@@ -149,7 +151,7 @@ def reliability_svg(bins_by_method: dict[str, list[Bin]], *, title: str) -> str:
         "Reliability diagram: accuracy (y) against mean confidence (x) per confidence bin, "
         f"marker size by number of answers; the dashed diagonal is perfect calibration. Methods: {methods}."
     )
-    return _document(title, desc, body)
+    return svg_document(title, desc, body)
 
 
 def risk_coverage_svg(curves: dict[str, Curve], *, title: str, target: float | None = None) -> str:
@@ -178,18 +180,18 @@ def risk_coverage_svg(curves: dict[str, Curve], *, title: str, target: float | N
     if target is not None:
         _, y = _px(0.0, min(max(target, 0.0), y_max), y_max)
         body.append(
-            f'<line x1="{LEFT}" y1="{_num(y)}" x2="{LEFT + SIZE}" y2="{_num(y)}" '
+            f'<line x1="{LEFT}" y1="{num(y)}" x2="{LEFT + SIZE}" y2="{num(y)}" '
             'stroke="currentColor" stroke-width="1" stroke-dasharray="4 3"/>'
         )
         body.append(
-            f'<text x="{LEFT + SIZE - 4}" y="{_num(y - 4)}" text-anchor="end" fill="currentColor">target risk</text>'
+            f'<text x="{LEFT + SIZE - 4}" y="{num(y - 4)}" text-anchor="end" fill="currentColor">target risk</text>'
         )
-        legend.append((f"target risk {_num(target, 4)}", "currentColor", True))
+        legend.append((f"target risk {num(target, 4)}", "currentColor", True))
     body.extend(_legend(legend))
     methods = ", ".join(curves) or "none"
-    target_text = f"; the dashed line marks the target risk {_num(target, 4)}" if target is not None else ""
+    target_text = f"; the dashed line marks the target risk {num(target, 4)}" if target is not None else ""
     desc = (
         "Risk–coverage curves: selective risk (y, wrong rate among the answers kept) against coverage (x, share of "
         f"answers kept, most confident first){target_text}. Methods: {methods}."
     )
-    return _document(title, desc, body)
+    return svg_document(title, desc, body)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from uq.calibration import Thresholds
 
-__all__ = ["OUTCOMES", "REASONS", "WORDS", "Verdict", "decide", "describe"]
+__all__ = ["OUTCOMES", "REASONS", "SIGNAL_LABELS", "WORDS", "Reading", "Verdict", "decide", "describe", "readings"]
 
 OUTCOMES = ("answer", "flag", "abstain")
 
@@ -119,3 +119,48 @@ def describe(verdict: Verdict) -> str:
     "flag (p=0.62): unsure — check the cited sections; the book's passages barely match this question"."""
     text = f"{verdict.outcome} (p={verdict.confidence:.2f}): {verdict.words}"
     return f"{text}; {verdict.reason}" if verdict.reason else text
+
+
+# What each signal is, in the words of the review page.
+SIGNAL_LABELS = {
+    "top1_score": "retrieval score of the best passage",
+    "question_match": "similarity of the question to the passages",
+    "answer_support": "similarity of the answer to the passages",
+    "cites": "cites a passage",
+    "declines": "says the book does not cover it",
+    "mean_logprob": "mean log-probability of its tokens",
+    "min_logprob": "least likely token (log-probability)",
+    "mean_entropy": "mean entropy of the next-token distribution",
+    "self_certainty": "self-certainty of its tokens",
+    "epistemic": "the confidence model's own uncertainty",
+}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One signal of an answer beside what correct training answers typically show."""
+
+    name: str
+    label: str
+    value: float
+    typical: float | None  # its median among correct training answers
+    badness: float | None  # as in ``decide``'s reason: > 1 is outside the usual range of correct answers
+
+    @property
+    def unusual(self) -> bool:
+        return self.badness is not None and self.badness > 1
+
+
+def readings(signals: Mapping[str, float], reference: Mapping[str, tuple[float, float]]) -> list[Reading]:
+    """The answer's known signals (``SIGNAL_LABELS``) for a reviewer: the ones furthest on the bad side of their
+    reference range first, then the rest in the fixed order."""
+    found = []
+    for name, label in SIGNAL_LABELS.items():
+        if name not in signals:
+            continue
+        value = float(signals[name])
+        pair = reference.get(name)
+        typical = None if pair is None else float(pair[0] if name in _HIGHER_IS_WORSE else pair[1])
+        found.append(Reading(name, label, value, typical, _badness(name, value, reference)))
+    order = {name: i for i, name in enumerate(SIGNAL_LABELS)}
+    return sorted(found, key=lambda r: (-(r.badness if r.badness is not None else -math.inf), order[r.name]))

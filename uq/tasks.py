@@ -16,6 +16,17 @@ def refit_head(head_id: int) -> str:
 
 
 @shared_task
+def learn_from_verdict(example_id: int) -> str:
+    """Move the active head's threshold by one reviewer label and count it toward a refit (queue `default`:
+    no weights are loaded); returns the head's version, or "" when its generator has no active head."""
+    from uq.models import Example
+
+    example = Example.objects.select_related("answer").get(pk=example_id)
+    record = actions.do_learn_from_verdict(example)
+    return record.version if record is not None else ""
+
+
+@shared_task
 def train(run_id: int) -> str:
     """train_uq as a task (queue `gpu`): collect answers, then fit, calibrate and save a head; the run's
     stage and done/total show its progress."""

@@ -21,7 +21,16 @@
     if (el.matches("[data-mirror]")) el.nextElementSibling.value = el.value;
     else if (el.matches(".demo-input input[type=number]")) el.previousElementSibling.value = el.value;
   });
-  document.addEventListener("htmx:afterSwap", function (event) { renderMath(event.target); });
+  // htmx:load fires on every element htmx adds: swapped partials and out-of-band fragments alike (the tutor's
+  // answers and reviewers' notes arrive out of band over websockets; htmx:oobAfterSwap fires on the element
+  // they replaced, which is no longer in the page).
+  document.addEventListener("htmx:load", function (event) {
+    if (event.target === document.body) return;
+    renderMath(event.target);
+    // A notice (a reviewer's verdict) stays long enough to be read, then gets out of the way.
+    var toasts = event.target.classList && event.target.classList.contains("toast") ? [event.target] : [];
+    toasts.forEach(function (toast) { setTimeout(function () { toast.remove(); }, 12000); });
+  });
   // A question sent over the tutor's websocket clears its box.
   document.addEventListener("htmx:wsAfterSend", function (event) {
     var form = event.target.closest && event.target.closest("form.tutor-form");
@@ -48,6 +57,4 @@
     var ids = Array.prototype.map.call(unfinished, function (el) { return el.id.replace("answer-", ""); });
     event.detail.socketWrapper.send(JSON.stringify({ action: "resume", answers: ids }));
   });
-  // The tutor's answers arrive over the websocket as out-of-band swaps.
-  document.addEventListener("htmx:oobAfterSwap", function (event) { renderMath(event.detail.target || event.target); });
 })();

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
@@ -58,3 +59,22 @@ def test_a_wrong_old_password_changes_nothing(client: Client, student: User) -> 
     assert "Your old password was entered incorrectly" in response.content.decode()
     student.refresh_from_db()
     assert student.check_password(PASSWORD)
+
+
+def test_the_session_cookie_is_http_only_and_same_site(client: Client, student: User) -> None:
+    response = client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+    cookie = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert int(cookie["max-age"]) == settings.SESSION_COOKIE_AGE
+
+
+def test_logging_in_gives_a_new_session_key(client: Client, student: User) -> None:
+    """A session id planted before login (session fixation) is worth nothing after it."""
+    planted = client.session
+    planted["seen"] = True
+    planted.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = planted.session_key
+    assert client.session["seen"]  # the client really uses the planted session
+    client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+    assert client.session.session_key != planted.session_key
+    assert client.session["_auth_user_id"] == str(student.pk)

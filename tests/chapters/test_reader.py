@@ -45,6 +45,28 @@ def test_the_reader_has_outline_breadcrumbs_pager_and_a_tutor_panel(client: Clie
     assert 'class="tutor-panel"' in html
 
 
+def test_the_readers_skip_link_jumps_past_the_outline_to_the_text(client: Client, book: Book) -> None:
+    html = client.get(THEOREM).content.decode()
+    assert '<a class="skip-link" href="#reader-text">' in html
+    assert '<article class="section-text" id="reader-text" tabindex="-1"' in html
+
+
+def test_the_readers_queries_do_not_grow_with_the_books_sections(client: Client, book: Book, instructor: User) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(THEOREM).status_code == 200
+        return len(captured)
+
+    before = queries()
+    chapter = book.chapters.get()
+    for n in range(5):
+        actions.do_publish_section(actions.do_create_section(chapter, instructor, f"More {n}", "Text."))
+    assert queries() == before
+
+
 def test_the_reader_embeds_the_demo_with_a_plot_that_loads_without_javascript(client: Client, book: Book) -> None:
     html = client.get(THEOREM).content.decode()
     assert '<figure class="demo"' in html

@@ -252,3 +252,6 @@ def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
+
+
+from tests.review.conftest import queue  # noqa: E402, F401 (answers in the review queue, for test_review_stack)

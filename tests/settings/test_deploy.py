@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
@@ -29,9 +30,75 @@ def manage(*args: str, env: dict[str, str], tmp_path: Path) -> subprocess.Comple
 
 
 def test_check_deploy_is_clean_with_production_values(tmp_path: Path) -> None:
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION, tmp_path=tmp_path)
+    """Clean by fixing, not by silencing: no check is silenced (a deployment that must silence one says why)."""
+    result = manage("check", "--deploy", "--fail-level", "INFO", env=PRODUCTION, tmp_path=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "System check identified no issues" in result.stdout
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "check"),
+    [
+        ("SECURE_HSTS_SECONDS", "0", "security.W004"),
+        ("SECURE_SSL_REDIRECT", "0", "security.W008"),
+        ("ALLOWED_HOSTS", "", "security.W020"),
+    ],
+)
+def test_check_deploy_would_see_a_weakened_setting(tmp_path: Path, name: str, value: str, check: str) -> None:
+    """The clean result above is not vacuous: the same command flags each of these."""
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION, name: value}, tmp_path=tmp_path)
+    assert result.returncode != 0
+    assert check in result.stderr
+
+
+def production_settings(tmp_path: Path, *names: str, **env: str) -> dict[str, object]:
+    script = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        f"print(json.dumps({{n: getattr(s, n) for n in {list(names)!r}}}))"
+    )
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "TASKS_MODE", "REDIS_URL"}}
+    clean.update({"VAR_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "textbook.settings", **PRODUCTION, **env})
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=clean, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_production_cookies_are_secure_http_only_and_same_site(tmp_path: Path) -> None:
+    values = production_settings(
+        tmp_path,
+        *("SESSION_COOKIE_SECURE", "SESSION_COOKIE_HTTPONLY", "SESSION_COOKIE_SAMESITE", "SESSION_COOKIE_AGE"),
+        *("CSRF_COOKIE_SECURE", "CSRF_COOKIE_HTTPONLY", "CSRF_COOKIE_SAMESITE", "SESSION_COOKIE_NAME"),
+        *("SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "SECURE_CONTENT_TYPE_NOSNIFF", "X_FRAME_OPTIONS", "DEBUG"),
+    )
+    assert values == {
+        "SESSION_COOKIE_SECURE": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_AGE": 14 * 24 * 3600,
+        "CSRF_COOKIE_SECURE": True,
+        "CSRF_COOKIE_HTTPONLY": True,
+        "CSRF_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "sessionid",
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31_536_000,
+        "SECURE_CONTENT_TYPE_NOSNIFF": True,
+        "X_FRAME_OPTIONS": "DENY",
+        "DEBUG": False,
+    }
+
+
+def test_a_deployment_can_choose_the_cookie_names_and_the_session_age(tmp_path: Path) -> None:
+    env = {
+        "SESSION_COOKIE_NAME": "__Host-sessionid",
+        "CSRF_COOKIE_NAME": "__Host-csrftoken",
+        "SESSION_COOKIE_AGE": "3600",
+    }
+    values = production_settings(tmp_path, "SESSION_COOKIE_NAME", "CSRF_COOKIE_NAME", "SESSION_COOKIE_AGE", **env)
+    assert values == {
+        "SESSION_COOKIE_NAME": "__Host-sessionid",
+        "CSRF_COOKIE_NAME": "__Host-csrftoken",
+        "SESSION_COOKIE_AGE": 3600,
+    }
 
 
 def test_debug_off_without_a_secret_key_refuses_to_start(tmp_path: Path) -> None:

@@ -154,7 +154,7 @@ def test_the_reader_shows_the_tutor_panel_to_students_only(client: Client, book:
     url = "/books/signals/sampling/the-sampling-theorem/"
     assert "Log in</a> to ask the tutor" in client.get(url).content.decode()
     client.force_login(student)
-    assert 'ws-connect="/ws/tutor/"' in client.get(url).content.decode()
+    assert 'ws-connect="/ws/tutor/?answers=' in client.get(url).content.decode()
 
 
 async def test_reconnecting_reaps_answers_whose_worker_died(book: Book, student: User) -> None:

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tutor', '0003_answer_scores'),
+        ("tutor", "0003_answer_scores"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='answer',
-            name='stages',
+            model_name="answer",
+            name="stages",
             field=models.JSONField(blank=True, default=dict),
         ),
     ]
