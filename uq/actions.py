@@ -25,6 +25,10 @@ class TrainingError(Exception):
     """Why a training run cannot start, in words for the page."""
 
 
+class RefitWaiting(Exception):
+    """A refit that would train the head on less than it was trained on; it waits for more labels."""
+
+
 @dataclass
 class Dataset:
     """Examples of one generator with their features, by split."""
@@ -58,7 +62,8 @@ def data_hash(dataset: Dataset) -> str:
     digest = hashlib.sha256()
     for split in sorted(dataset.examples):
         for example in dataset.examples[split]:
-            digest.update(f"{split}:{example.pk}:{int(example.label)}:".encode())
+            # What the answer is, not its row id, so the same data installed elsewhere hashes the same.
+            digest.update(f"{split}:{example.question_text}:{example.sample}:{int(example.label)}:".encode())
             digest.update(bytes(example.features))
     return digest.hexdigest()
 
@@ -172,13 +177,87 @@ def export_head(record: Head, path: str | Path) -> Path:
     }
     meta.update(provenance=record.provenance, data_hash=record.data_hash)
     target.with_suffix(".json").write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    export_examples(record.generator, examples_path(target))
     return target
+
+
+EXAMPLE_TEXT_FIELDS = ("question_text", "answer_text", "split", "source", "grade_reason", "embedder")
+
+
+def examples_path(head_path: str | Path) -> Path:
+    """Where the labelled answers a head was trained on travel with it: ``<head>.examples.npz``."""
+    return Path(head_path).with_suffix(".examples.npz")
+
+
+def export_examples(generator: str, path: str | Path) -> int:
+    """Write every labelled answer of ``generator`` (features, label, split, texts, bank question) to one
+    compressed .npz, so a head's data travels with it: a fresh install can refit the head on what it was
+    trained on, and ``data_hash`` proves it is the same data. Returns how many were written."""
+    rows = list(Example.objects.filter(generator=generator).select_related("bank_question__book").order_by("pk"))
+    arrays: dict[str, Any] = {
+        "features": np.stack([np.frombuffer(bytes(e.features), dtype="<f4") for e in rows])
+        if rows
+        else np.zeros((0, 0), "<f4"),
+        "label": np.array([e.label for e in rows], dtype=bool),
+        "out_of_scope": np.array([e.out_of_scope for e in rows], dtype=bool),
+        "sample": np.array([e.sample for e in rows], dtype=np.int16),
+        "bank_question": np.array(
+            [f"{e.bank_question.book.slug}/{e.bank_question.key}" if e.bank_question else "" for e in rows], dtype=str
+        ),
+        "extra": np.array([json.dumps(e.extra, sort_keys=True) for e in rows], dtype=str),
+    }
+    for name in EXAMPLE_TEXT_FIELDS:
+        arrays[name] = np.array([getattr(e, name) for e in rows], dtype=str)
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with target.open("wb") as out:
+        np.savez_compressed(out, generator=np.array(generator), **arrays)
+    return len(rows)
+
+
+@transaction.atomic
+def do_install_examples(path: str | Path) -> int:
+    """Load the labelled answers written by ``export_examples`` for their generator, once: an answer to a
+    question the database already has an example of (same generator, question text and sample) is skipped.
+    Returns how many were added."""
+    from chapters.models import Question as BankQuestion
+
+    with np.load(Path(path), allow_pickle=False) as stored:
+        data = {name: stored[name] for name in stored.files}
+    generator = str(data["generator"])
+    keys = [str(k) for k in data["bank_question"]]
+    bank = {
+        f"{q.book.slug}/{q.key}": q
+        for q in BankQuestion.objects.select_related("book").filter(key__in=[k.split("/")[-1] for k in keys])
+    }
+    have = set(Example.objects.filter(generator=generator).values_list("question_text", "sample"))
+    added = []
+    for i, key in enumerate(keys):
+        question = bank.get(key)
+        if (str(data["question_text"][i]), int(data["sample"][i])) in have:
+            continue
+        added.append(
+            Example(
+                bank_question=question,
+                features=data["features"][i].astype("<f4").tobytes(),
+                label=bool(data["label"][i]),
+                out_of_scope=bool(data["out_of_scope"][i]),
+                sample=int(data["sample"][i]),
+                extra=json.loads(str(data["extra"][i])),
+                generator=generator,
+                **{name: str(data[name][i]) for name in EXAMPLE_TEXT_FIELDS},
+            )
+        )
+    Example.objects.bulk_create(added)
+    return len(added)
 
 
 def do_install_head(path: str | Path, *, activate: bool = True) -> tuple[Head, bool]:
     """Load a head exported by ``export_head`` (e.g. the default shipped in uq/heads/); (head, created).
-    Installing the same version twice changes nothing."""
+    The labelled answers exported beside it, if any, are installed too. Installing twice changes nothing."""
     source = Path(path)
+    if examples_path(source).exists():
+        do_install_examples(examples_path(source))
     meta = json.loads(source.with_suffix(".json").read_text())
     record, created = Head.objects.get_or_create(
         version=meta["version"],
@@ -291,7 +370,15 @@ def do_refit_head(record: Head, *, seed: int = 0) -> Head:
     from uq import head
 
     data = load_dataset(record.generator)
-    model = head.refit(head.load(bytes(record.blob)), data.features["train"], data.labels["train"], seed=seed)
+    current = head.load(bytes(record.blob))
+    if len(data.labels["train"]) < current.trained_on:
+        # The answers this head was trained on are not in this database (a head installed without them): a
+        # refit on the reviewers' labels alone would throw away what it learnt. Wait until they are installed
+        # (manage.py install_head) or until reviewers have given as many labels.
+        raise RefitWaiting(
+            f"{len(data.labels['train'])} training answers here, the head was trained on {current.trained_on}"
+        )
+    model = head.refit(current, data.features["train"], data.labels["train"], seed=seed)
     version = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")[:40]
     new = Head.objects.create(
         version=version,
@@ -300,7 +387,7 @@ def do_refit_head(record: Head, *, seed: int = 0) -> Head:
         embedder=record.embedder,
         blob=model.to_bytes(),
         thresholds=record.thresholds,
-        online={**record.online, "new_labels": 0},
+        online={**{k: v for k, v in record.online.items() if k != "refit_waiting"}, "new_labels": 0},
         reference=record.reference,
         metrics={"refit_from": record.version, "counts": data.counts},
         provenance={**record.provenance, "refit_from": record.version},

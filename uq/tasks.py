@@ -11,8 +11,14 @@ from uq.models import Head, TrainingRun
 
 @shared_task
 def refit_head(head_id: int) -> str:
-    """Refit a head on the labels gathered since (queue `gpu`: it loads torch); returns the new version."""
-    return actions.do_refit_head(Head.objects.get(pk=head_id)).version
+    """Refit a head on the labels gathered since (queue `gpu`: it loads torch); returns the new version, or ""
+    when the refit waits for the head's own training answers (the reason is kept on the head)."""
+    record = Head.objects.get(pk=head_id)
+    try:
+        return actions.do_refit_head(record).version
+    except actions.RefitWaiting as waiting:
+        Head.objects.filter(pk=record.pk).update(online={**record.online, "refit_waiting": str(waiting)})
+        return ""
 
 
 @shared_task

@@ -60,10 +60,12 @@ def test_the_readers_queries_do_not_grow_with_the_books_sections(client: Client,
             assert client.get(THEOREM).status_code == 200
         return len(captured)
 
+    queries()  # the first visit fills the caches (rendered sections), whose misses are queries too
     before = queries()
     chapter = book.chapters.get()
     for n in range(5):
         actions.do_publish_section(actions.do_create_section(chapter, instructor, f"More {n}", "Text."))
+    queries()
     assert queries() == before
 
 

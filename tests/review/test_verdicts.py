@@ -48,7 +48,7 @@ def test_enough_verdicts_retrain_the_head(
 
     active = Head.objects.get(generator="fake-generator", active=True)
     assert active.pk != head.pk and active.provenance["refit_from"] == head.version
-    assert active.metrics["counts"]["train"]["answers"] == 2
+    assert active.metrics["counts"]["train"]["answers"] == 202  # its 200 training answers and the 2 verdicts
 
 
 def test_an_unscored_answer_gives_no_label_but_still_reaches_the_student(queue: Queue, reviewer: User) -> None:
@@ -220,5 +220,5 @@ def test_the_confidence_page_counts_the_labels_reviewers_gave(
         reviews.do_review(queue().review, reviewer, verdict="wrong")
     client.force_login(reviewer)
     page = client.get("/confidence/").content.decode()
-    assert "0 from the question bank, 1 from reviewers' verdicts" in page
+    assert "<dd>200 from the question bank, 1 from reviewers' verdicts</dd>" in page  # its training answers
     assert "<dt>Reviewer verdicts learnt</dt><dd>1 (0 moved the flag threshold)" in page

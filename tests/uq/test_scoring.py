@@ -26,7 +26,8 @@ ANSWER = "Sample faster than twice the bandwidth"
 
 
 def synthetic_head(flag: float, abstain: float, *, generator: str = "fake-generator") -> Head:
-    """An active head for the fake generator (hidden size 8), fitted on seeded synthetic features."""
+    """An active head for the fake generator (hidden size 8), fitted on seeded synthetic features, which are
+    stored as its training answers (as train_uq leaves them)."""
     rng = np.random.default_rng(0)
     labels = rng.random(200) < 0.5
     features = [
@@ -37,6 +38,11 @@ def synthetic_head(flag: float, abstain: float, *, generator: str = "fake-genera
         for ok in labels
     ]
     model = heads.fit("vbll-disc", features, labels, components=4, epochs=100)
+    Example.objects.bulk_create(
+        Example(question_text=f"synthetic {i}", features=f.to_bytes(), label=bool(ok), generator=generator,
+                embedder="test", split="train")
+        for i, (f, ok) in enumerate(zip(features, labels, strict=True))
+    )  # fmt: skip
     thresholds = Thresholds(flag=flag, abstain=abstain, alpha=0.1, beta=0.05, delta=0.1, n_calibration=50)
     record = Head.objects.create(
         version=f"test-{flag}-{abstain}",
@@ -148,6 +154,22 @@ def test_enough_verdicts_refit_the_head_into_a_new_active_version(
     active = Head.objects.get(generator="fake-generator", active=True)
     assert active.pk != record.pk and active.provenance["refit_from"] == record.version
     assert Example.objects.filter(source="review").count() == 2
+
+
+def test_a_refit_waits_while_the_heads_own_training_answers_are_missing(
+    tutor: FakeGenerator, book: Book, student: User, settings: Settings
+) -> None:
+    settings.UQ_MIN_NEW_LABELS = 1
+    record = synthetic_head(flag=0.0, abstain=0.0)
+    Example.objects.filter(source="auto").delete()  # a head installed without the answers it learnt from
+    answer = actions.do_ask(student, book, "How fast must I sample?")
+    answer.refresh_from_db()
+    uq_actions.do_record_verdict(answer, correct=False)
+
+    assert Head.objects.get(generator="fake-generator", active=True).pk == record.pk  # not replaced
+    record.refresh_from_db()
+    assert record.online["refit_waiting"] == "1 training answers here, the head was trained on 200"
+    assert record.online["review_labels"] == 1
 
 
 def test_staff_start_a_training_run_and_the_page_reports_how_it_ended(

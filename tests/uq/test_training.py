@@ -115,6 +115,21 @@ def test_an_exported_head_installs_once_and_activates(examples: None, tmp_path: 
     assert installed.provenance["installed_from"] == "tiny.npz"
 
 
+def test_a_head_travels_with_the_answers_it_learnt_from(examples: None, tmp_path: Path) -> None:
+    head = actions.do_train_head(log=lambda line: None, components=4)
+    path = actions.export_head(head, tmp_path / "heads" / "tiny.npz")
+    assert actions.examples_path(path).exists()
+    before = Example.objects.count()
+    Example.objects.all().delete()
+    Head.objects.all().delete()
+
+    call_command("install_head", str(path), stdout=io.StringIO())
+    call_command("install_head", str(path), stdout=io.StringIO())  # twice: nothing added the second time
+    assert Example.objects.count() == before
+    # The same answers, labels and splits: the data hash recorded with the head comes out again.
+    assert actions.data_hash(actions.load_dataset(head.generator)) == Head.objects.get().data_hash
+
+
 def test_the_shipped_head_matches_the_default_generator_and_scores() -> None:
     folder = Path(__file__).resolve().parents[2] / "uq" / "heads"
     meta = json.loads((folder / "smollm2-135m-instruct.json").read_text())
