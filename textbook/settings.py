@@ -217,7 +217,12 @@ if REDIS_URL:
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # channels_redis blocks 5 s in BZPOPMIN; redis-py 8 also times socket reads out at 5 s,
             # so an idle websocket (a long answer, a slow worker) raised TimeoutError. Read longer.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30, **REDIS_RETRY}], "prefix": "textbook"},
+            # redis-py's asyncio pool holds at most 100 connections and then raises rather than waits: a hundred
+            # students connecting at once (each socket joins its groups) ran it out (tests/services, bench_load).
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 1000, **REDIS_RETRY}],
+                "prefix": "textbook",
+            },
         }
     }
 else:
