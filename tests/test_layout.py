@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -84,7 +86,74 @@ def test_compose_file_validates() -> None:
         [compose, "-f", "docker/compose.yml", "config", "--services"], cwd=ROOT, env=env, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
-    assert {"web", "worker-gpu", "worker", "redis", "postgres"} <= set(result.stdout.split())
+    assert {"web", "worker-gpu", "worker", "beat", "redis", "postgres", "migrate"} <= set(result.stdout.split())
+
+
+def compose_config() -> dict[str, Any]:
+    """docker/compose.yml as Compose itself resolves it (anchors, defaults), as JSON."""
+    env = {**os.environ, "SECRET_KEY": "compose-config-check", "POSTGRES_PASSWORD": "compose-config-check"}
+    result = subprocess.run(
+        [compose_binary(), "-f", "docker/compose.yml", "config", "--format", "json"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return dict(json.loads(result.stdout))
+
+
+LONG_RUNNING = ("postgres", "redis", "web", "worker-gpu", "worker", "beat")
+
+
+@pytest.mark.parametrize("name", LONG_RUNNING)
+def test_every_long_running_service_has_a_health_check(name: str) -> None:
+    service = compose_config()["services"][name]
+    assert service["healthcheck"]["test"], f"{name} has no health check"
+    assert service["restart"] == "unless-stopped"
+
+
+def test_the_workers_health_checks_ping_their_own_celery_node() -> None:
+    services = compose_config()["services"]
+    for name in ("worker-gpu", "worker"):
+        assert "inspect ping -d celery@$$HOSTNAME" in " ".join(
+            services[name]["healthcheck"]["test"]
+        )  # $$: for the shell
+
+
+def test_web_replicas_probe_healthz_and_monitoring_gets_the_gpu_worker_too() -> None:
+    probe = " ".join(compose_config()["services"]["web"]["healthcheck"]["test"])
+    assert "/healthz?skip=gpu_worker" in probe
+
+
+def test_beat_runs_once_with_its_schedule_in_the_writable_volume() -> None:
+    beat = compose_config()["services"]["beat"]
+    assert beat["command"][:4] == ["celery", "-A", "textbook", "beat"]
+    assert beat["command"][beat["command"].index("--schedule") + 1].startswith("/app/var/")
+    assert any(volume["target"] == "/app/var" for volume in beat["volumes"])
+    assert beat.get("deploy", {}).get("replicas", 1) == 1
+
+
+def test_the_gpu_worker_gets_the_cuda_image_and_everything_else_the_cpu_one() -> None:
+    services = compose_config()["services"]
+    gpu = services["worker-gpu"]
+    assert gpu["image"].endswith("-gpu:latest") and gpu["build"]["args"]["TORCH_FLAVOR"] == "cuda"
+    assert "/whl/cu" in gpu["build"]["args"]["TORCH_INDEX_URL"]
+    assert gpu["environment"]["GENERATOR_DEVICE"] == "cuda"
+    [device] = gpu["deploy"]["resources"]["reservations"]["devices"]
+    assert device["driver"] == "nvidia" and device["capabilities"] == ["gpu"]
+    assert "-Q gpu " in " ".join(gpu["command"]) + " " and "--concurrency 1" in " ".join(gpu["command"])
+    cpu = {name: services[name] for name in ("migrate", "web", "worker", "beat")}
+    assert {s["image"] for s in cpu.values()} == {"textbook:latest"}
+    assert {s["build"]["args"]["TORCH_FLAVOR"] for s in cpu.values()} == {"cpu"}
+    assert all("/whl/cpu" in s["build"]["args"]["TORCH_INDEX_URL"] for s in cpu.values())
+
+
+def test_the_dockerfile_checks_the_torch_build_it_was_asked_for() -> None:
+    dockerfile = (ROOT / "docker" / "Dockerfile").read_text()
+    assert "ARG TORCH_FLAVOR=cpu" in dockerfile and "torch.version.cuda" in dockerfile
+
+
+def test_the_migrate_one_shot_prepares_what_workers_need() -> None:
+    command = " ".join(compose_config()["services"]["migrate"]["command"])
+    for step in ("migrate --noinput", "install_head", "prepare_models"):
+        assert step in command
 
 
 def test_compose_refuses_to_start_without_secrets() -> None:

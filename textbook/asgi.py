@@ -20,3 +20,7 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+from textbook import periodic  # noqa: E402
+
+periodic.start_embedded()  # the embedded default has no Celery beat: its periodic jobs run on a timer thread

@@ -13,9 +13,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import redis
 from celery import Task
 from django.conf import settings
 from django.db import close_old_connections, connections
+from kombu.exceptions import OperationalError
 
 _executors: dict[str, ThreadPoolExecutor] = {}
 _lock = threading.Lock()
@@ -29,13 +31,26 @@ def queue_of(task: Task) -> str:
     return str(settings.CELERY_TASK_DEFAULT_QUEUE)
 
 
+class QueueUnavailable(RuntimeError):
+    """The broker could not take a task: Redis is down or unreachable (after Celery's publish retries)."""
+
+
+# What a publish raises when the broker is gone: kombu wraps connection errors in OperationalError once its
+# retry policy gives up; the others can surface from the connection pool itself.
+BROKER_ERRORS = (OperationalError, redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, OSError)
+
+
 def enqueue(task: Task, *args: Any, **kwargs: Any) -> Any:
     """Run `task(*args, **kwargs)` per settings.TASKS_MODE.
 
-    Returns the Celery AsyncResult, a Future (thread mode), or the EagerResult (eager mode).
+    Returns the Celery AsyncResult, a Future (thread mode), or the EagerResult (eager mode). Raises
+    QueueUnavailable when the broker cannot take the task.
     """
     if settings.TASKS_MODE == "celery":
-        return task.apply_async(args, kwargs)
+        try:
+            return task.apply_async(args, kwargs)
+        except BROKER_ERRORS as exc:
+            raise QueueUnavailable(f"The task queue could not be reached ({type(exc).__name__}: {exc})") from exc
     if settings.TASKS_MODE == "eager":
         return task.apply(args, kwargs, throw=True)
     return _executor(queue_of(task)).submit(_run_in_thread, task, args, kwargs)

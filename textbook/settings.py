@@ -13,6 +13,10 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from redis.asyncio.retry import Retry as AsyncRedisRetry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from textbook.env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
@@ -200,13 +204,25 @@ IMPORT_MAX_RATIO = env_int("IMPORT_MAX_RATIO", 100, minimum=2)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # form posts (Markdown bodies); files stream to disk
 
 # --- Channels and tasks ---------------------------------------------------------------------
+# After Redis restarts every pooled connection is dead once, and redis-py's asyncio client does not retry by
+# default: the first group_add or group_send on each would fail a student's socket or a worker's answer.
+# Retry such a command on a fresh connection, three times within about a second (tests/services).
+REDIS_RETRY = {
+    "retry": AsyncRedisRetry(ExponentialBackoff(cap=0.5, base=0.1), 3),
+    "retry_on_error": [RedisConnectionError, RedisTimeoutError],
+}
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             # channels_redis blocks 5 s in BZPOPMIN; redis-py 8 also times socket reads out at 5 s,
             # so an idle websocket (a long answer, a slow worker) raised TimeoutError. Read longer.
-            "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 30}], "prefix": "textbook"},
+            # redis-py's asyncio pool holds at most 100 connections and then raises rather than waits: a hundred
+            # students connecting at once (each socket joins its groups) ran it out (tests/services, bench_load).
+            "CONFIG": {
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "max_connections": 1000, **REDIS_RETRY}],
+                "prefix": "textbook",
+            },
         }
     }
 else:
@@ -250,6 +266,11 @@ GENERATOR_DTYPE = env_choice("GENERATOR_DTYPE", "auto", ("bfloat16", "float16", 
 GENERATOR_MAX_NEW_TOKENS = env_int("GENERATOR_MAX_NEW_TOKENS", 128, minimum=1)
 # Torch threads for generation (0: torch's default). On a CPU shared with other work, 1 is faster.
 GENERATOR_THREADS = env_int("GENERATOR_THREADS", 0, minimum=0)
+# Tests and load benchmarks only: a fast deterministic stand-in replaces the language model ("on", or options
+# like "delay_ms=15,tokens=48"; tutor/standin.py). Refused with DEBUG off unless ALLOW_STANDIN_GENERATOR is
+# set, and an error under `check --deploy`: students must never get canned text by accident.
+GENERATOR_STANDIN = env_str("GENERATOR_STANDIN", "") or ""
+ALLOW_STANDIN_GENERATOR = env_bool("ALLOW_STANDIN_GENERATOR", False)
 # Confidence: among answers shown without a flag, at most UQ_TARGET_RISK are wrong (with probability
 # 1 − UQ_DELTA over the calibration draw); at most UQ_BETA of correct answers are withheld (in expectation).
 UQ_TARGET_RISK = env_float("UQ_TARGET_RISK", 0.10, low=0.001, high=0.999)
@@ -259,6 +280,34 @@ UQ_ONLINE_STEP = env_float("UQ_ONLINE_STEP", 0.01, low=0.0, high=1.0)  # γ of t
 UQ_MIN_NEW_LABELS = env_int("UQ_MIN_NEW_LABELS", 20, minimum=1)  # verdicts before the head is refitted
 TUTOR_MAX_QUESTION_CHARS = env_int("TUTOR_MAX_QUESTION_CHARS", 2000, minimum=1)
 TUTOR_QUESTIONS_PER_MINUTE = env_int("TUTOR_QUESTIONS_PER_MINUTE", 6, minimum=1)
+
+# --- Reliability: answer deadlines and periodic jobs ----------------------------------------
+# A worker gives up an answer after TUTOR_ANSWER_TIMEOUT seconds (Celery's soft time limit: the answer fails
+# and the student is told) and is killed 15 s later (the hard limit). So an answer still `generating` after
+# that, plus a margin, has lost its worker (tutor.actions.do_reap_stale_answers fails it and tells the
+# student); one still `queued` after TUTOR_QUEUE_TIMEOUT lost its message or has no `gpu` worker. The process
+# that enqueues sends the limits with the task (Celery prefers them to the worker's), so web and workers must
+# agree on TUTOR_ANSWER_TIMEOUT (compose gives every service the same environment).
+TUTOR_ANSWER_TIMEOUT = env_int("TUTOR_ANSWER_TIMEOUT", 120, minimum=5)
+TUTOR_QUEUE_TIMEOUT = env_int("TUTOR_QUEUE_TIMEOUT", 600, minimum=5)
+CELERY_TASK_ANNOTATIONS = {  # 15: tutor.actions.HARD_LIMIT_EXTRA, which the reaper counts on
+    "tutor.tasks.answer": {"soft_time_limit": TUTOR_ANSWER_TIMEOUT, "time_limit": TUTOR_ANSWER_TIMEOUT + 15}
+}
+# A message taken by a worker that then dies whole (SIGKILL, OOM, a lost machine) goes back to its queue
+# only after this long (kombu's Redis transport; a worker whose pool child dies requeues at once). It must
+# exceed the longest task (acks_late would run a longer one twice), so it stays at Redis's usual hour and the
+# reaper, not redelivery, ends such an answer; a late redelivery finds it finished and does nothing.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Periodic jobs: `celery -A textbook beat` sends them (one beat per deployment); the embedded default runs
+# the same table on a timer thread in the web process (textbook/periodic.py).
+REAPER_INTERVAL = env_int("REAPER_INTERVAL", 30, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    "reap-stale-answers": {"task": "tutor.tasks.reap_stale_answers", "schedule": float(REAPER_INTERVAL)},
+    "clear-expired-sessions": {"task": "textbook.tasks.clear_expired_sessions", "schedule": 24 * 3600.0},
+}
+# /healthz asks the workers which queues they consume at most this often (seconds), waiting this long for replies.
+HEALTHZ_CACHE_SECONDS = env_int("HEALTHZ_CACHE_SECONDS", 15, minimum=0)
+HEALTHZ_WORKER_TIMEOUT = env_float("HEALTHZ_WORKER_TIMEOUT", 1.0, low=0.1, high=30.0)
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -1,12 +1,14 @@
-"""Plumbing tasks that prove the path browser → queue → worker → channel layer → browser."""
+"""Plumbing tasks: the path browser → queue → worker → channel layer → browser, and housekeeping."""
 
 from __future__ import annotations
 
 import socket
+from importlib import import_module
 
 from asgiref.sync import async_to_sync
 from celery import shared_task
 from channels.layers import get_channel_layer
+from django.conf import settings
 
 
 @shared_task
@@ -22,3 +24,10 @@ def echo(channel_name: str, text: str) -> str:
 def ping_gpu() -> str:
     """Answers from a worker that consumes the `gpu` queue."""
     return socket.gethostname()
+
+
+@shared_task
+def clear_expired_sessions() -> None:
+    """Delete expired sessions (daily, from beat), as `manage.py clearsessions` does."""
+    engine = import_module(settings.SESSION_ENGINE)
+    engine.SessionStore.clear_expired()

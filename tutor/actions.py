@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import timedelta
@@ -13,9 +14,11 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from chapters.models import Book, Section
-from textbook.queue import enqueue
+from textbook.queue import QueueUnavailable, enqueue
 from tutor.models import Answer, Conversation, Feedback, IndexBuild, Notification, Question
 from tutor.types import AnswerResult
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -25,10 +28,17 @@ def do_request_index_build(book: Book, trigger: str = "manual") -> IndexBuild:
     if waiting is not None:
         return waiting
     build = IndexBuild.objects.create(book=book, trigger=trigger)
+    transaction.on_commit(lambda: _send_build(build))
+    return build
+
+
+def _send_build(build: IndexBuild) -> None:
     from tutor.tasks import build_index
 
-    transaction.on_commit(lambda: enqueue(build_index, build.pk))
-    return build
+    try:
+        enqueue(build_index, build.pk)
+    except QueueUnavailable as exc:  # else the build would wait `queued` forever and absorb every new request
+        do_fail_build(build, str(exc))
 
 
 def do_start_build(build: IndexBuild) -> None:
@@ -106,10 +116,20 @@ def do_ask(
     question = Question.objects.create(conversation=conversation, text=text, section=section)
     answer = Answer.objects.create(question=question)
     Conversation.objects.filter(pk=conversation.pk).update(updated_at=timezone.now())
+    transaction.on_commit(lambda: _send_to_worker(answer))
+    return answer
+
+
+def _send_to_worker(answer: Answer) -> None:
+    """Enqueue the answer's task; when the broker cannot take it the question stays stored and the answer
+    fails at once (with a retry), instead of waiting `queued` for a task that was never sent."""
     from tutor.tasks import answer as answer_task
 
-    transaction.on_commit(lambda: enqueue(answer_task, answer.pk))
-    return answer
+    try:
+        enqueue(answer_task, answer.pk)
+    except QueueUnavailable as exc:
+        logger.warning("Could not enqueue answer %s: %s", answer.pk, exc)
+        do_fail_answer(answer, str(exc))
 
 
 def do_ask_from(user: Any, data: Mapping[str, Any]) -> Answer:
@@ -181,16 +201,48 @@ def do_fail_answer(answer: Answer, error: str) -> None:
     )
 
 
-def do_reap_stale_answers(older_than: timedelta = timedelta(minutes=10)) -> int:
-    """Answers stuck `generating` (their worker died) or `queued` too long become `failed`."""
-    cutoff = timezone.now() - older_than
-    stuck = Answer.objects.filter(
-        Q(status=Answer.Status.GENERATING, started_at__lt=cutoff)
-        | Q(status=Answer.Status.QUEUED, created_at__lt=cutoff)
-    )
-    return stuck.update(
-        status=Answer.Status.FAILED, error="The tutor stopped before finishing.", finished_at=timezone.now()
-    )
+# Seconds from the answer task's soft time limit (TUTOR_ANSWER_TIMEOUT) to its hard one, when Celery kills the
+# process (settings.CELERY_TASK_ANNOTATIONS adds the same), and past that before the reaper calls it dead.
+HARD_LIMIT_EXTRA = 15
+REAP_MARGIN = 15
+
+
+def answer_hard_limit() -> int:
+    """Seconds after which Celery has killed any worker process still on an answer."""
+    return int(settings.TUTOR_ANSWER_TIMEOUT) + HARD_LIMIT_EXTRA
+
+
+def do_reap_stale_answers() -> int:
+    """Fail answers no worker will finish, and tell the students watching them.
+
+    `generating` longer than the task's hard time limit plus a margin: its worker died (a killed process
+    leaves the row as it was; the broker redelivers the message only after its visibility timeout).
+    `queued` longer than TUTOR_QUEUE_TIMEOUT: its message was lost (a broker restarted without persistence)
+    or no worker consumes the `gpu` queue. Runs every REAPER_INTERVAL seconds (beat, or the embedded timer),
+    after each answer and when a student's socket connects. Returns how many it failed."""
+    now = timezone.now()
+    dead = now - timedelta(seconds=answer_hard_limit() + REAP_MARGIN)
+    lost = now - timedelta(seconds=settings.TUTOR_QUEUE_TIMEOUT)
+    rules = [
+        (Q(status=Answer.Status.GENERATING, started_at__lt=dead), "The tutor stopped before finishing."),
+        (Q(status=Answer.Status.QUEUED, created_at__lt=lost), "The tutor did not get to this question in time."),
+    ]
+    reaped: list[int] = []
+    with transaction.atomic():
+        for rule, error in rules:
+            ids = list(Answer.objects.select_for_update(skip_locked=True).filter(rule).values_list("pk", flat=True))
+            Answer.objects.filter(rule, pk__in=ids).update(status=Answer.Status.FAILED, error=error, finished_at=now)
+            reaped += ids
+        if reaped:
+            transaction.on_commit(lambda: _tell_failed(reaped))
+    return len(reaped)
+
+
+def _tell_failed(answer_ids: list[int]) -> None:
+    from tutor import events
+
+    for pk in answer_ids:
+        events.send(Answer(pk=pk), "failed", error="The tutor could not answer this question.")
 
 
 @transaction.atomic
@@ -198,10 +250,10 @@ def do_retry(answer: Answer) -> Answer:
     """Ask a failed question again (a new answer to the same question text)."""
     if answer.status != Answer.Status.FAILED:
         raise AskError("Only a failed answer can be retried.")
-    Answer.objects.filter(pk=answer.pk).update(status=Answer.Status.QUEUED, text="", error="", finished_at=None)
-    from tutor.tasks import answer as answer_task
-
-    transaction.on_commit(lambda: enqueue(answer_task, answer.pk))
+    Answer.objects.filter(pk=answer.pk).update(
+        status=Answer.Status.QUEUED, text="", error="", finished_at=None, created_at=timezone.now()
+    )
+    transaction.on_commit(lambda: _send_to_worker(answer))
     answer.refresh_from_db()
     return answer
 

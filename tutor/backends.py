@@ -11,11 +11,13 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from tutor.retrieval import IndexCache, SentenceEmbedder, set_search_threads
 
 if TYPE_CHECKING:
     from tutor.generation import Generator
+    from tutor.standin import StandinGenerator
 
 
 @lru_cache(maxsize=1)
@@ -30,7 +32,9 @@ def indexes() -> IndexCache:
 
 
 @lru_cache(maxsize=1)
-def generator() -> Generator:
+def generator() -> Generator | StandinGenerator:
+    if settings.GENERATOR_STANDIN:
+        return standin()
     from tutor.generation import Generator
 
     return Generator(
@@ -39,6 +43,19 @@ def generator() -> Generator:
         dtype=settings.GENERATOR_DTYPE,
         threads=settings.GENERATOR_THREADS or None,
     )
+
+
+def standin() -> StandinGenerator:
+    """The test-only stand-in of GENERATOR_STANDIN; refused where a student could be answered by it."""
+    from tutor.standin import REFUSED, StandinGenerator, parse_spec
+
+    if not (settings.DEBUG or settings.ALLOW_STANDIN_GENERATOR):
+        raise ImproperlyConfigured(REFUSED)
+    try:
+        options = parse_spec(settings.GENERATOR_STANDIN)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"GENERATOR_STANDIN={settings.GENERATOR_STANDIN!r}: {exc}") from None
+    return StandinGenerator(options)
 
 
 def retriever(embedder: SentenceEmbedder, index: Any) -> Callable[[str, int | None], list[Any]]:

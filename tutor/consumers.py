@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 from urllib.parse import parse_qs
 
+import redis
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.template.loader import render_to_string
@@ -23,9 +25,26 @@ def query_ids(scope: dict[str, Any], name: str, limit: int = 50) -> list[int]:
     return [int(v) for v in values.split(",") if v.strip().isdigit()][:limit]
 
 
+# The channel layer lives in Redis: when Redis goes away, receiving, joining a group or sending to one raises.
+LAYER_ERRORS = (redis.exceptions.RedisError, OSError)
+LOST = "The tutor lost its connection to the server. Your questions are saved; reconnecting…"
+MAX_RESUMED = 20
+
+
 class TutorConsumer(AsyncJsonWebsocketConsumer):
     """The tutor panel's socket: asks, streams the answers it follows, and updates any answer on the page when a
     reviewer judges it (the page lists its answers in ``?answers=…``)."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        except LAYER_ERRORS:
+            # Not a silent hang: say so in the panel, then let the error end the consumer. Daphne closes the
+            # socket with 1011 (an application may not send 1011-1013 itself), on which the browser's htmx
+            # ws extension reconnects by itself, with backoff, until Redis is back.
+            with contextlib.suppress(Exception):  # the socket may be gone too
+                await self.error(LOST)
+            raise
 
     async def connect(self) -> None:
         await self.accept()
@@ -62,6 +81,9 @@ class TutorConsumer(AsyncJsonWebsocketConsumer):
         if not isinstance(content, dict):
             await self.error("Messages must be JSON objects.")
             return
+        if content.get("action") == "resume":
+            await self.resume(content.get("answers"))
+            return
         if content.get("action") == "retry":
             answer_id = await self.retry(content.get("answer"))
         else:
@@ -71,6 +93,14 @@ class TutorConsumer(AsyncJsonWebsocketConsumer):
 
     async def error(self, message: str) -> None:
         await self.send(text_data=render_to_string("tutor/fragments.html#error", {"message": message}))
+
+    async def resume(self, answer_ids: Any) -> None:
+        """A browser back after a lost connection names the answers it still shows unfinished: they may have
+        ended while it was away. Send each as it is now and follow it; clear the connection error."""
+        wanted = [actions.int_or_none(i) for i in answer_ids[:MAX_RESUMED]] if isinstance(answer_ids, list) else []
+        for answer_id in await self.own_answers([i for i in wanted if i is not None]):
+            await self.follow(answer_id)
+        await self.error("")
 
     @database_sync_to_async
     def unfinished_answers(self) -> list[int]:
@@ -108,10 +138,12 @@ class TutorConsumer(AsyncJsonWebsocketConsumer):
 
     async def follow(self, answer_id: int, *, new: bool = False) -> None:
         self.shown.add(answer_id)
-        if answer_id not in self.following:
-            await self.channel_layer.group_add(f"answer-{answer_id}", self.channel_name)
-            self.following.add(answer_id)
-        await self.send(text_data=await self.fragment(answer_id, "exchange" if new else "answer"))
+        try:
+            if answer_id not in self.following:  # joined before the fragment is read: no event falls between
+                await self.channel_layer.group_add(f"answer-{answer_id}", self.channel_name)
+                self.following.add(answer_id)
+        finally:  # even when the layer is down, show the question (stored) and its answer's state
+            await self.send(text_data=await self.fragment(answer_id, "exchange" if new else "answer"))
 
     @database_sync_to_async
     def fragment(self, answer_id: int, part: str) -> str:

@@ -96,6 +96,12 @@ def answer(answer_id: int) -> str:
     return record.status
 
 
+@shared_task
+def reap_stale_answers() -> int:
+    """Fail answers no worker will finish (queue `default`, every REAPER_INTERVAL s from beat)."""
+    return actions.do_reap_stale_answers()
+
+
 def history_of(question: Any) -> list[Any]:
     """The conversation's earlier turns with finished answers, oldest first."""
     from tutor.types import Turn

@@ -36,4 +36,25 @@
     var form = event.target.closest && event.target.closest("form.tutor-form");
     if (form) form.reset();
   });
+  // The tutor's socket dropped (a server restart, Redis lost, the network): say so unless the server already
+  // did. The ws extension reconnects by itself on these codes; once back, ask for the answers this page still
+  // shows unfinished, since they may have ended meanwhile (the server also clears the message).
+  var dropped = false;
+  document.addEventListener("htmx:wsClose", function (event) {
+    var box = document.getElementById("tutor-error");
+    if ([1006, 1011, 1012, 1013].indexOf(event.detail.event.code) < 0 || !box) return;
+    dropped = true;
+    if (!box.textContent.trim()) {
+      box.className = "tutor-error";
+      box.setAttribute("role", "alert");
+      box.textContent = "Lost the connection to the tutor; reconnecting…";
+    }
+  });
+  document.addEventListener("htmx:wsOpen", function (event) {
+    if (!dropped) return;
+    dropped = false;
+    var unfinished = document.querySelectorAll("#tutor-log .answer-queued, #tutor-log .answer-generating");
+    var ids = Array.prototype.map.call(unfinished, function (el) { return el.id.replace("answer-", ""); });
+    event.detail.socketWrapper.send(JSON.stringify({ action: "resume", answers: ids }));
+  });
 })();

@@ -6,6 +6,7 @@ services. On CI (CI=true) a missing service fails the run; elsewhere the suite s
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -107,60 +109,149 @@ def generator_model() -> Path:
     return target
 
 
+def start_worker(env: dict[str, str], log: Path, *, queues: str = "gpu,default", concurrency: int = 1) -> Worker:
+    """A real `celery worker` process, once it answers a ping through the broker of ``env``."""
+    from celery import Celery
+
+    node = f"test-{secrets.token_hex(3)}@{socket.gethostname()}"
+    command = [str(BIN / "celery"), "-A", "textbook", "worker", "-Q", queues, "-n", node]
+    command += ["--concurrency", str(concurrency), "--loglevel", "INFO", "--without-gossip", "--without-mingle"]
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    # This test process may point at another Redis; not the current app, or shared tasks would bind to it.
+    broker = Celery(broker=env["REDIS_URL"], set_as_current=False)
+    try:
+        deadline = time.monotonic() + 60
+        while not broker.control.ping([node], timeout=1.0):
+            if process.poll() is not None or time.monotonic() > deadline:
+                stop(process)
+                pytest.fail(f"celery worker did not start:\n{log.read_text()[-3000:]}")
+    finally:
+        broker.close()
+    return Worker(process, node, log)
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen[bytes]
+    node: str
+    log: Path
+
+    def pool_children(self) -> list[int]:
+        """Process ids of the prefork pool's children (the processes that run tasks)."""
+        path = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in path.read_text().split()] if path.exists() else []
+
+    def kill_whole(self) -> None:
+        """SIGKILL the main process and its pool at once, as losing the machine would."""
+        children = self.pool_children()
+        self.process.kill()
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.process.wait()
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"{what} did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.1)
+
+
+def start_daphne(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """A real Daphne process with the settings of ``env``; returns it and its address."""
+    port = free_port()
+    command = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "textbook.asgi:application"]
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    wait_for_port(port, process, log, "daphne")
+    return process, f"127.0.0.1:{port}"
+
+
+def production_env(static_root: Path, **extra: str) -> dict[str, str]:
+    """What a deployed web process sees: DEBUG off, hashed static files, a plain-HTTP proxy in front."""
+    return service_env(
+        DEBUG="0",
+        SECRET_KEY=str(settings.SECRET_KEY),  # the same key: tests can make sessions Daphne accepts
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        STATIC_ROOT=str(static_root),
+        **extra,
+    )
+
+
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Static files collected once, as a production build does."""
+    root = tmp_path_factory.mktemp("static")
+    env = production_env(root)
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+    return root
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(
     django_db_setup: None, redis_clean: None, generator_model: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """A real `celery worker` consuming both queues; yields its node name."""
-    from textbook.celery import app
-
-    node = f"test-{secrets.token_hex(3)}@{socket.gethostname()}"
     log = tmp_path_factory.mktemp("worker") / "worker.log"
-    command = [str(BIN / "celery"), "-A", "textbook", "worker", "-Q", "gpu,default", "-n", node]
-    command += ["--concurrency", "1", "--loglevel", "INFO", "--without-gossip", "--without-mingle"]
-    with log.open("wb") as out:
-        env = service_env(GENERATOR_MODEL=str(generator_model), GENERATOR_MAX_NEW_TOKENS="24")
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    env = service_env(GENERATOR_MODEL=str(generator_model), GENERATOR_MAX_NEW_TOKENS="24")
+    worker = start_worker(env, log)
     try:
-        deadline = time.monotonic() + 60
-        while not app.control.ping([node], timeout=1.0):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"celery worker did not start:\n{log.read_text()[-3000:]}")
-        yield node
+        yield worker.node
     finally:
-        stop(process)
+        stop(worker.process)
 
 
 @pytest.fixture(scope="session")
-def daphne_server(django_db_setup: None, redis_clean: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def daphne_server(
+    django_db_setup: None, redis_clean: None, static_root: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A real Daphne process with production settings (DEBUG off, hashed static files)."""
-    static_root = tmp_path_factory.mktemp("static")
-    port = free_port()
-    env = service_env(
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_SSL_REDIRECT="0",
-        STATIC_ROOT=str(static_root),
-    )
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
-    log = tmp_path_factory.mktemp("daphne") / "daphne.log"
-    command = [str(BIN / "daphne"), "-b", "127.0.0.1", "-p", str(port), "textbook.asgi:application"]
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    process, address = start_daphne(production_env(static_root), tmp_path_factory.mktemp("daphne") / "daphne.log")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"daphne did not start:\n{log.read_text()[-3000:]}")
-                time.sleep(0.2)
-        yield f"127.0.0.1:{port}"
+        yield address
     finally:
         stop(process)
+
+
+class RedisServer:
+    """A redis-server of this test's own on a free port, which it may stop and start again (the machine's
+    shared Redis is never restarted). Like the compose stack's, it keeps nothing on disk."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.port = folder, free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+        log = self.folder / "redis.log"
+        with log.open("ab") as out:
+            self.process = subprocess.Popen(command, cwd=self.folder, stdout=out, stderr=subprocess.STDOUT)
+        wait_for_port(self.port, self.process, log, "redis-server", timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()  # as a crash or an OOM kill would: no clean shutdown
+            self.process.wait()
+            self.process = None
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 from tests.review.conftest import queue  # noqa: E402, F401 (answers in the review queue, for test_review_stack)

@@ -39,7 +39,15 @@ def test_pages_and_hashed_static_files_are_served(daphne_server: str) -> None:
         assert css, "manifest storage should hash the stylesheet name"
         assert http.get(css.group(1)).status_code == 200
         assert http.get("/accounts/login/").status_code == 200
-        assert http.get("/healthz").json() == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
+
+
+def test_healthz_sees_the_database_redis_and_a_live_gpu_worker(daphne_server: str, celery_worker_process: str) -> None:
+    health = httpx.get(f"http://{daphne_server}/healthz", headers=HTTPS)
+    assert health.status_code == 200, health.text
+    assert health.json() == {
+        "status": "ok",
+        "checks": {"web": "ok", "database": "ok", "redis": "ok", "gpu_worker": "ok"},
+    }
 
 
 def test_alice_logs_in_over_http_and_sees_her_account(daphne_server: str) -> None:

@@ -36,3 +36,11 @@ def test_the_channel_layer_reads_longer_than_it_blocks() -> None:
     layer = get_channel_layer()
     pool = create_pool(layer.hosts[0])
     assert pool.connection_kwargs["socket_timeout"] > layer.brpop_timeout + 5
+
+
+def test_the_channel_layers_pool_holds_more_than_a_hundred_students_connecting_at_once() -> None:
+    """redis-py's asyncio pool stops at 100 connections and raises MaxConnectionsError instead of waiting; the
+    load test's hundred students, each socket joining its groups as it connects, ran it out."""
+    from channels_redis.utils import create_pool
+
+    assert create_pool(get_channel_layer().hosts[0]).max_connections >= 1000
