@@ -41,7 +41,13 @@ def train(run_id: int) -> str:
     from uq import collect
 
     run = TrainingRun.objects.get(pk=run_id)
-    TrainingRun.objects.filter(pk=run.pk).update(status=TrainingRun.Status.RUNNING, stage="collecting")
+    # A run outlasts the broker's visibility timeout on a CPU (about 70 minutes), so Redis may hand the task out
+    # a second time while the first is still working: only the delivery that finds the run queued does it.
+    started = TrainingRun.objects.filter(pk=run.pk, status=TrainingRun.Status.QUEUED).update(
+        status=TrainingRun.Status.RUNNING, stage="collecting"
+    )
+    if not started:
+        return ""
     try:
         book = Book.objects.get(pk=run.options["book"])
         questions = list(BankQuestion.objects.filter(book=book).order_by("pk"))

@@ -197,3 +197,12 @@ def test_a_second_training_run_waits_for_the_first(client: Client, staff: User) 
     page = client.post("/confidence/train/", follow=True).content.decode()
     assert "already queued or running" in page
     assert TrainingRun.objects.count() == 1
+
+
+def test_a_training_run_delivered_twice_runs_once() -> None:
+    from uq.tasks import train
+
+    run = TrainingRun.objects.create(status="running", stage="collecting", done=12, total=750)
+    assert train.apply(args=(run.pk,)).get() == ""  # the broker's second delivery finds it under way
+    run.refresh_from_db()
+    assert (run.status, run.done) == ("running", 12)
