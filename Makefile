@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 SERVICES_ENV := DATABASE_URL=postgres://postgres@127.0.0.1:5432/test REDIS_URL=redis://127.0.0.1:6379/15 TASKS_MODE=celery
 
-.PHONY: install prepare run test test-services test-browser test-all bench lint audit format lock vendor clean
+.PHONY: install prepare run test test-slow test-services test-browser test-all bench lint audit format lock vendor clean
 
 install: $(VENV)/.installed
 
@@ -38,6 +38,10 @@ run: prepare
 test: install lint audit
 	$(PY) -m pytest
 
+# Tests that take minutes on two cores (the generator converted from its GGUF, from scratch).
+test-slow: install
+	$(PY) -m pytest -m slow -p no:cacheprovider
+
 test-services: install
 	scripts/services.sh
 	$(SERVICES_ENV) $(PY) -m pytest -m services -p no:cacheprovider
@@ -47,17 +51,19 @@ test-browser: install
 	scripts/browser-deps.sh
 	$(PY) -m pytest -m browser -p no:cacheprovider tests/browser
 
-test-all: test test-services test-browser
+test-all: test test-slow test-services test-browser
 
 # Every benchmark, JSON into bench/results/ (tables and commands in BENCHMARKS.md). bench_tutor needs
-# Redis on 127.0.0.1:6379; bench_tutor and bench_uq take many minutes on two cores.
+# Redis on 127.0.0.1:6379, bench_load PostgreSQL on 127.0.0.1:5432 too; bench_tutor and bench_uq take many
+# minutes on two cores.
 bench: export DEBUG ?= 1
 bench: prepare
 	$(PY) bench/bench_render.py --json bench/results/render.json
 	$(PY) bench/bench_retrieval.py --json bench/results/retrieval.json
 	$(PY) bench/bench_uq.py --questions 8 --json bench/results/uq-scoring.json
 	scripts/services.sh
-	$(PY) bench/bench_tutor.py --questions 5 --max-new-tokens 64 --json bench/results/tutor.json
+	$(PY) bench/bench_tutor.py --questions 16 --max-new-tokens 64 --json bench/results/tutor.json
+	$(PY) bench/bench_load.py --clients 10,25,50,100,200 --json bench/results/load.json
 
 lint: install
 	$(VENV)/bin/ruff check .
