@@ -266,7 +266,10 @@ def test_streamed_features_match_one_teacher_forced_pass_in_bfloat16(generator: 
     log_p, hidden = teacher_forced(generator, NYQUIST, greedy)
     rows = np.arange(len(greedy.token_ids))
 
-    np.testing.assert_allclose(greedy.logprobs, log_p[rows, greedy.token_ids], atol=0.1)
+    # bf16 logits of ~20 carry errors of ~0.1, and the cached decode rounds differently from one full pass (by
+    # CPU: its kernels differ): close token by token, closer on average. A token off by one would differ by nats.
+    difference = np.abs(greedy.logprobs - log_p[rows, greedy.token_ids])
+    assert difference.max() < 0.25 and difference.mean() < 0.05, difference
     # bf16 keeps ~3 significant digits; the hidden state's norm grows to ~10², so compare relative to it.
     scale = np.abs(hidden).max(axis=1, keepdims=True)
     assert np.abs(greedy.hidden - hidden).max() / scale.max() < 2e-2
