@@ -6,10 +6,14 @@ in production only Celery workers and management commands call these.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from billiard.pool import SIG_SOFT_TIMEOUT
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -18,6 +22,35 @@ from tutor.retrieval import IndexCache, SentenceEmbedder, set_search_threads
 if TYPE_CHECKING:
     from tutor.generation import Generator
     from tutor.standin import StandinGenerator
+
+
+# The signal by which a Celery prefork child learns that its task passed its soft time limit; the handler
+# billiard installs for it raises SoftTimeLimitExceeded wherever the task is.
+SOFT_LIMIT_SIGNAL = SIG_SOFT_TIMEOUT or signal.SIGUSR1
+
+
+@contextmanager
+def loading() -> Iterator[None]:
+    """Hold a task's soft time limit off while models and their modules load; it fires when loading ends.
+
+    Raised inside a first import, SoftTimeLimitExceeded leaves a module half imported (transformers imports its
+    parts lazily), and every later answer of that worker process then fails with ModuleNotFoundError. Deferred,
+    the answer that ran out of time still fails, a moment later, and the process keeps what it loaded. The hard
+    time limit still ends a load that hangs. Only the main thread handles signals: elsewhere (the embedded
+    default's task threads, which have no time limit) this does nothing.
+    """
+    previous = signal.getsignal(SOFT_LIMIT_SIGNAL)
+    if threading.current_thread() is not threading.main_thread() or not callable(previous):
+        yield
+        return
+    arrived: list[int] = []
+    signal.signal(SOFT_LIMIT_SIGNAL, lambda signum, frame: arrived.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(SOFT_LIMIT_SIGNAL, previous)
+    if arrived:
+        previous(arrived[0], None)
 
 
 @lru_cache(maxsize=1)

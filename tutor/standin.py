@@ -42,16 +42,18 @@ FloatArray = npt.NDArray[np.float32]
 
 @dataclass(frozen=True)
 class StandinOptions:
-    """What ``GENERATOR_STANDIN`` can set: seconds per token, reply length in tokens, hidden size."""
+    """What ``GENERATOR_STANDIN`` can set: seconds per token, reply length in tokens, hidden size, and the
+    seconds it takes to load (a model's load, without a model)."""
 
     delay: float = 0.015
     tokens: int = 48
     hidden_size: int = 8
+    load: float = 0.0
 
 
 def parse_spec(spec: str) -> StandinOptions:
-    """``"on"`` (or 1/true/yes) for the defaults, or ``"delay_ms=15,tokens=48,hidden=8"`` with any of the
-    three. Raises ValueError naming the option that is unknown or out of range."""
+    """``"on"`` (or 1/true/yes) for the defaults, or ``"delay_ms=15,tokens=48,hidden=8,load_ms=0"`` with any
+    of the four. Raises ValueError naming the option that is unknown or out of range."""
     spec = spec.strip()
     if spec.lower() in _ON:
         return StandinOptions()
@@ -59,13 +61,14 @@ def parse_spec(spec: str) -> StandinOptions:
     for item in filter(None, (part.strip() for part in spec.split(","))):
         key, _, raw = item.partition("=")
         key = key.strip()
-        if key not in ("delay_ms", "tokens", "hidden"):
-            raise ValueError(f"unknown option {key!r} (use delay_ms, tokens, hidden; or 'on')")
+        if key not in ("delay_ms", "tokens", "hidden", "load_ms"):
+            raise ValueError(f"unknown option {key!r} (use delay_ms, tokens, hidden, load_ms; or 'on')")
+        milliseconds = key.endswith("_ms")
         try:
-            value = float(raw) if key == "delay_ms" else int(raw)
+            value = float(raw) if milliseconds else int(raw)
         except ValueError:
             raise ValueError(f"{key}={raw.strip()!r} is not a number") from None
-        if value < (0 if key == "delay_ms" else 1) or value != value:
+        if value < (0 if milliseconds else 1) or value != value:
             raise ValueError(f"{key}={raw.strip()} is out of range")
         values[key] = value
     if not values:
@@ -75,6 +78,7 @@ def parse_spec(spec: str) -> StandinOptions:
         delay=values.get("delay_ms", defaults.delay * 1000) / 1000,
         tokens=int(values.get("tokens", defaults.tokens)),
         hidden_size=int(values.get("hidden", defaults.hidden_size)),
+        load=values.get("load_ms", defaults.load * 1000) / 1000,
     )
 
 
@@ -105,6 +109,8 @@ class StandinGenerator:
         self.options = options or StandinOptions()
         self.hidden_size = self.options.hidden_size
         self._sleep = sleep
+        if self.options.load:
+            sleep(self.options.load)
 
     def reply(self, messages: Sequence[dict[str, str]]) -> str:
         return reply_to(messages, self.options.tokens)

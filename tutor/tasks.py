@@ -51,9 +51,10 @@ def semantic_search(book_id: int, query: str, k: int = 8) -> list[dict[str, Any]
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def answer(answer_id: int) -> str:
     """Answer one student question (queue `gpu`): retrieve, generate while streaming, verify, record."""
-    from tutor import events, pipeline
-    from tutor.models import Answer
-    from uq import scoring
+    with backends.loading():  # a first task imports torch: not to be cut off halfway (see backends.loading)
+        from tutor import events, pipeline
+        from tutor.models import Answer
+        from uq import scoring
 
     record = Answer.objects.select_related("question__conversation__book", "question__section").get(pk=answer_id)
     if record.finished:
@@ -67,18 +68,18 @@ def answer(answer_id: int) -> str:
     book = question.conversation.book
     stream = events.TokenStream(record)
     try:
-        index = backends.indexes().get(book.slug)
-        embedder = backends.embedder()
-        section_id = question.section_id
-        retrieve = backends.retriever(embedder, index)
-        generator = backends.generator()
+        with backends.loading():  # once per process; a soft time limit that falls due meanwhile fires after
+            index = backends.indexes().get(book.slug)
+            embedder = backends.embedder()
+            generator = backends.generator()
+            scorer = scoring.scorer_for(question.text, generator.name, embedder, index)
         result = pipeline.answer_question(
             question.text,
-            retrieve=retrieve,
+            retrieve=backends.retriever(embedder, index),
             generator=generator,
-            scorer=scoring.scorer_for(question.text, generator.name, embedder, index),
+            scorer=scorer,
             history=history_of(question),
-            section_id=section_id,
+            section_id=question.section_id,
             reading=question.section.title if question.section else None,
             on_text=stream.push,
             max_new_tokens=settings.GENERATOR_MAX_NEW_TOKENS,

@@ -66,5 +66,6 @@ def scorer_for(question: str, generator: str, embedder: Any, index: Any) -> Any:
     record = active_head(generator)
     if record is None:
         return None
+    _loaded(record.version, bytes(record.blob))  # now, with the models, not halfway through the answer
     scorable = Scorable(embedder, index)
     return lambda result: score(record, question, result, scorable)

@@ -103,6 +103,7 @@ def test_a_batch_gives_one_generation_per_prompt_and_sample() -> None:
         ("1", StandinOptions()),
         ("delay_ms=50", StandinOptions(delay=0.05)),
         ("delay_ms=0, tokens=200, hidden=16", StandinOptions(delay=0.0, tokens=200, hidden_size=16)),
+        ("load_ms=6000", StandinOptions(load=6.0)),
     ],
 )
 def test_its_setting_reads_on_or_options(spec: str, options: StandinOptions) -> None:
@@ -116,11 +117,19 @@ def test_its_setting_reads_on_or_options(spec: str, options: StandinOptions) -> 
         ("delay_ms=soon", "delay_ms='soon' is not a number"),
         ("tokens=0", "tokens=0 is out of range"),
         ("delay_ms=-1", "delay_ms=-1 is out of range"),
+        ("load_ms=-5", "load_ms=-5 is out of range"),
     ],
 )
 def test_a_bad_setting_says_which_option_is_wrong(spec: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_spec(spec)
+
+
+def test_it_takes_as_long_to_load_as_it_is_told() -> None:
+    slept: list[float] = []
+    StandinGenerator(StandinOptions(load=6.0), sleep=slept.append)
+    StandinGenerator(StandinOptions(), sleep=slept.append)
+    assert slept == [6.0]
 
 
 @pytest.fixture
