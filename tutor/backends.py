@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 # The signal by which a Celery prefork child learns that its task passed its soft time limit; the handler
 # billiard installs for it raises SoftTimeLimitExceeded wherever the task is.
-SOFT_LIMIT_SIGNAL = SIG_SOFT_TIMEOUT or signal.SIGUSR1
+SOFT_LIMIT_SIGNAL = SIG_SOFT_TIMEOUT
 
 
 @contextmanager

@@ -13,7 +13,7 @@ import os
 import threading
 import time
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, NamedTuple
 
 from channels.layers import get_channel_layer
 
@@ -33,29 +33,36 @@ class EventNotSent(Exception):
 Outbox = asyncio.Queue[tuple[str, dict[str, Any], Future[None]]]
 
 
+class Running(NamedTuple):
+    """A publisher's loop, the queue its sender reads and the sender: the loop runs as long as the sender."""
+
+    loop: asyncio.AbstractEventLoop
+    queue: Outbox
+    sender: asyncio.Task[None]
+
+
 class Publisher:
     """An event loop on a daemon thread that sends channel-layer messages one after the other."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._pid = 0  # a forked worker inherits the loop object but not its thread: it starts its own
-        # The loop runs as long as its sender does: a sender that ended (stopped, or died) means a new loop.
-        self._running: tuple[asyncio.AbstractEventLoop, Outbox, asyncio.Task[None]] | None = None
+        self._running: Running | None = None  # a sender that ended (stopped, or died) means a new loop
 
-    def _started(self) -> tuple[asyncio.AbstractEventLoop, Outbox]:
+    def _started(self) -> Running:
         with self._lock:
-            if self._running is None or self._pid != os.getpid() or self._running[2].done():
+            if self._running is None or self._pid != os.getpid() or self._running.sender.done():
                 loop, queue = asyncio.new_event_loop(), Outbox()  # a queue binds to its loop on first use
                 sender = loop.create_task(self._send_in_order(queue))  # held: a loop keeps tasks only weakly
                 threading.Thread(target=self._run, args=(loop, sender), name="channel-events", daemon=True).start()
-                self._running, self._pid = (loop, queue, sender), os.getpid()
-            return self._running[0], self._running[1]
+                self._running, self._pid = Running(loop, queue, sender), os.getpid()
+            return self._running
 
     def stop(self) -> None:
         """End the sender, its loop and its thread; events still queued are never sent. ``put`` starts anew."""
         with self._lock:
             if self._running is not None and self._pid == os.getpid():
-                self._running[0].call_soon_threadsafe(self._running[2].cancel)
+                self._running.loop.call_soon_threadsafe(self._running.sender.cancel)
 
     @staticmethod
     def _run(loop: asyncio.AbstractEventLoop, sender: asyncio.Task[None]) -> None:
@@ -88,9 +95,9 @@ class Publisher:
 
     def put(self, group: str, message: dict[str, Any]) -> Future[None]:
         """Queue ``message`` for ``group``; the future is done once it has been sent (or failed)."""
-        loop, queue = self._started()
+        running = self._started()
         sent: Future[None] = Future()
-        loop.call_soon_threadsafe(queue.put_nowait, (group, message, sent))
+        running.loop.call_soon_threadsafe(running.queue.put_nowait, (group, message, sent))
         return sent
 
 

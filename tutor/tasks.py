@@ -51,10 +51,8 @@ def semantic_search(book_id: int, query: str, k: int = 8) -> list[dict[str, Any]
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def answer(answer_id: int) -> str:
     """Answer one student question (queue `gpu`): retrieve, generate while streaming, verify, record."""
-    with backends.loading():  # a first task imports torch: not to be cut off halfway (see backends.loading)
-        from tutor import events, pipeline
-        from tutor.models import Answer
-        from uq import scoring
+    from tutor import events, pipeline
+    from tutor.models import Answer
 
     record = Answer.objects.select_related("question__conversation__book", "question__section").get(pk=answer_id)
     if record.finished:
@@ -69,6 +67,8 @@ def answer(answer_id: int) -> str:
     stream = events.TokenStream(record)
     try:
         with backends.loading():  # once per process; a soft time limit that falls due meanwhile fires after
+            from uq import scoring  # torch
+
             index = backends.indexes().get(book.slug)
             embedder = backends.embedder()
             generator = backends.generator()

@@ -55,16 +55,14 @@ def test_a_failed_send_is_reported_and_the_next_one_still_leaves(flaky: FlakyLay
 def test_the_publisher_starts_again_if_its_sender_ever_dies(flaky: FlakyLayer) -> None:
     publisher = events._publisher
     publisher.put("answer-1", {"type": "answer.token"}).result(timeout=5)
-    loop, _ = publisher._started()
-    assert publisher._running is not None
-    sender = publisher._running[2]
+    loop, _, sender = publisher._started()
     loop.call_soon_threadsafe(sender.cancel)  # as if it had died
     for _ in range(500):
         if sender.done():
             break
         time.sleep(0.01)
     publisher.put("answer-1", {"type": "answer.done"}).result(timeout=5)
-    assert flaky.sent == 2 and publisher._started()[0] is not loop
+    assert flaky.sent == 2 and publisher._started().loop is not loop
 
 
 def test_a_stream_stops_at_the_next_batch_once_a_send_failed_and_drops_what_was_queued(
